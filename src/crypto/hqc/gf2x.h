@@ -1,0 +1,26 @@
+/* Arithmetic in GF(2)[X]/(X^n - 1) for HQC-256, n = 57637.
+ *
+ * A vector is HQC_VEC_WORDS little-endian 64-bit words: bit i of the vector
+ * is bit (i % 64) of word i / 64; bits at positions >= HQC_N are zero in
+ * every input and output. */
+#ifndef PQTUN_CRYPTO_HQC_GF2X_H
+#define PQTUN_CRYPTO_HQC_GF2X_H
+
+#include <stdint.h>
+
+#define HQC_N 57637
+#define HQC_VEC_WORDS ((HQC_N + 63) / 64) /* 901 */
+
+/* out = a * b mod (X^N - 1). out must not alias a or b. Runs in time
+ * independent of the values of a and b (both may be secret). Chooses the
+ * fastest implementation the CPU allows (see src/util/cpu.h). */
+void hqc_gf2x_mul_mod(uint64_t *out, const uint64_t *a, const uint64_t *b);
+
+/* The portable implementation, always available (tests compare against it). */
+void hqc_gf2x_mul_mod_portable(uint64_t *out, const uint64_t *a, const uint64_t *b);
+
+/* Reduce a 2*HQC_VEC_WORDS-word product modulo X^N - 1 into out
+ * (HQC_VEC_WORDS words). Shared by all multiplication back ends. */
+void hqc_gf2x_reduce(uint64_t *out, const uint64_t *prod);
+
+#endif
