@@ -43,4 +43,7 @@ DECLARE_COMMAND(up);
 DECLARE_COMMAND(down);
 DECLARE_COMMAND(status);
 
+/* `pqtun bench exchange ...`: the relay load generator (bench_exchange.c). */
+int bench_exchange_main(int argc, char **argv);
+
 #endif
