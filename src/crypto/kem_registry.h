@@ -6,6 +6,9 @@
 
 #include "pqtun/kem.h"
 
-#define PQTUN_KEM_REGISTRY_ENTRIES /* e.g. &pqtun_kem_mlkem1024, */
+extern const pqtun_kem pqtun_kem_mceliece460896f; /* legacy/mceliece460896f_kem.c */
+
+#define PQTUN_KEM_REGISTRY_ENTRIES /* e.g. &pqtun_kem_mlkem1024, */ \
+	&pqtun_kem_mceliece460896f,
 
 #endif

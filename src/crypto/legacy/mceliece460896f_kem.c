@@ -1,0 +1,107 @@
+/* Classic McEliece 460896f round-3 encapsulation and its KEM descriptor.
+ * Key generation and decapsulation are not implemented: the relay only
+ * encapsulates to a client's key. */
+#include "crypto/legacy/mceliece460896f.h"
+
+#include <string.h>
+
+#include "crypto/fips202.h"
+#include "util/mem.h"
+#include "util/random.h"
+
+/* SHAKE256(prefix || a || b)[0..32] into out. a and b may be secret. */
+static void hash_prefixed(uint8_t out[32], uint8_t prefix, const uint8_t *a, size_t alen,
+			  const uint8_t *b, size_t blen)
+{
+	keccak_state st;
+
+	shake256_init(&st);
+	shake256_absorb(&st, &prefix, 1);
+	shake256_absorb(&st, a, alen);
+	if (blen)
+		shake256_absorb(&st, b, blen);
+	shake256_finalize(&st);
+	shake256_squeeze(out, 32, &st);
+	keccak_wipe(&st);
+}
+
+int mce460896f_enc_derand(uint8_t ct[MCE460896F_CT_BYTES], uint8_t ss[MCE460896F_SS_BYTES],
+			  const uint8_t pk[MCE460896F_PK_BYTES],
+			  mce460896f_random_fn rnd, void *rnd_ctx)
+{
+	uint8_t rand[MCE460896F_SAMPLE_BYTES];
+	uint8_t e[MCE460896F_E_BYTES];
+	int accepted;
+
+	do {
+		if (rnd(rnd_ctx, rand, sizeof(rand)) != 0) {
+			pqtun_memzero(rand, sizeof(rand));
+			memset(ct, 0, MCE460896F_CT_BYTES);
+			pqtun_memzero(ss, MCE460896F_SS_BYTES);
+			return PQTUN_KEM_RANDOMNESS;
+		}
+		accepted = mce460896f_sample_attempt(e, rand);
+	} while (!accepted);
+	pqtun_memzero(rand, sizeof(rand));
+
+	mce460896f_syndrome(ct, pk, e);
+	hash_prefixed(ct + MCE460896F_SYND_BYTES, 0x02, e, sizeof(e), NULL, 0);
+	hash_prefixed(ss, 0x01, e, sizeof(e), ct, MCE460896F_CT_BYTES);
+	pqtun_memzero(e, sizeof(e));
+	return PQTUN_OK;
+}
+
+static int os_random(void *ctx, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	return pqtun_randombytes(buf, len);
+}
+
+int mce460896f_enc(uint8_t *ct, uint8_t *ss, const uint8_t *pk)
+{
+	int rc = mce460896f_enc_derand(ct, ss, pk, os_random, NULL);
+	pqtun_stack_scrub(4096);
+	return rc;
+}
+
+int mce460896f_enc_checked(uint8_t *ct, size_t ct_len, uint8_t *ss, size_t ss_len,
+			   const uint8_t *pk, size_t pk_len)
+{
+	if (!ct || !ss || !pk || ct_len != MCE460896F_CT_BYTES ||
+	    ss_len != MCE460896F_SS_BYTES || pk_len != MCE460896F_PK_BYTES) {
+		if (ct)
+			memset(ct, 0, ct_len);
+		if (ss)
+			pqtun_memzero(ss, ss_len);
+		return PQTUN_KEM_INVALID_LENGTH;
+	}
+	return mce460896f_enc(ct, ss, pk);
+}
+
+/* Key generation is not implemented; outputs are zeroed. */
+static int keypair_unsupported(uint8_t *pk, uint8_t *sk)
+{
+	memset(pk, 0, MCE460896F_PK_BYTES);
+	pqtun_memzero(sk, MCE460896F_SK_BYTES);
+	return PQTUN_KEM_UNSUPPORTED;
+}
+
+/* Decapsulation is not implemented; ss is zeroed. */
+static int decaps_unsupported(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
+{
+	(void)ct;
+	(void)sk;
+	pqtun_memzero(ss, MCE460896F_SS_BYTES);
+	return PQTUN_KEM_UNSUPPORTED;
+}
+
+const pqtun_kem pqtun_kem_mceliece460896f = {
+	.name = "Classic-McEliece-460896f-round3",
+	.public_key_bytes = MCE460896F_PK_BYTES,
+	.secret_key_bytes = MCE460896F_SK_BYTES,
+	.ciphertext_bytes = MCE460896F_CT_BYTES,
+	.shared_secret_bytes = MCE460896F_SS_BYTES,
+	.keypair = keypair_unsupported,
+	.encaps = mce460896f_enc,
+	.decaps = decaps_unsupported,
+};
