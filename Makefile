@@ -5,6 +5,7 @@
 #                   then run it again under ASan+UBSan (build-asan/)
 #   make demo       run the main job on a built-in default (scripts/demo)
 #   make bench      print KEM figures (pqtun bench)
+#   make fuzz       run every libFuzzer target FUZZ_SECONDS (default 60) each
 #   make install    install binary, library, headers, man page, pkg-config
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -14,8 +15,10 @@ ifeq ($(CI),true)
 CMAKE_ARGS += -DPQTUN_WERROR=ON
 endif
 CTEST_ARGS ?=
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 10
 
-.PHONY: all deps build check check-fast check-asan demo bench install clean
+.PHONY: all deps build check check-fast check-asan check-fuzz fuzz demo bench install clean
 
 all: build
 
@@ -33,6 +36,7 @@ check: deps
 	$(MAKE) build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
 	$(MAKE) check-asan
+	$(MAKE) check-fuzz
 
 check-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
@@ -41,6 +45,13 @@ check-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPQTUN_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && PQTUN_ASAN=1 ctest --output-on-failure -j$(JOBS) -LE no-asan $(CTEST_ARGS)
+
+# Each fuzz target on its seed corpus plus a short burst (ASan+UBSan).
+check-fuzz:
+	scripts/fuzz --seconds $(FUZZ_CHECK_SECONDS)
+
+fuzz:
+	scripts/fuzz --seconds $(FUZZ_SECONDS)
 
 demo: deps
 	$(MAKE) build
@@ -53,4 +64,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

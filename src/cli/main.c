@@ -30,6 +30,7 @@ const struct pqtun_command *pqtun_command_find(const char *name)
 	return NULL;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vcli_msg(const char *cmd, const char *fmt, va_list ap)
 {
 	char msg[1024];
