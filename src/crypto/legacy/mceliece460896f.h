@@ -58,6 +58,13 @@ void mce460896f_syndrome_avx2(uint8_t c0[MCE460896F_SYND_BYTES],
 			      const uint8_t e[MCE460896F_E_BYTES]);
 #endif
 
+/* Encapsulation once the error vector is chosen: ct = H*e || SHAKE256(0x02||e),
+ * ss = SHAKE256(0x01||e||ct). e (weight 96, secret) is not checked here.
+ * Time depends on nothing secret. */
+void mce460896f_enc_from_error(uint8_t ct[MCE460896F_CT_BYTES], uint8_t ss[MCE460896F_SS_BYTES],
+			       const uint8_t pk[MCE460896F_PK_BYTES],
+			       const uint8_t e[MCE460896F_E_BYTES]);
+
 /* Deterministic encapsulation: draws 384 bytes from rnd per sampler attempt
  * until one is accepted, then outputs ct (188) and ss (32, secret).
  * Returns PQTUN_OK, or PQTUN_KEM_RANDOMNESS if rnd fails (ct, ss zeroed).

@@ -25,6 +25,15 @@ static void hash_prefixed(uint8_t out[32], uint8_t prefix, const uint8_t *a, siz
 	keccak_wipe(&st);
 }
 
+void mce460896f_enc_from_error(uint8_t ct[MCE460896F_CT_BYTES], uint8_t ss[MCE460896F_SS_BYTES],
+			       const uint8_t pk[MCE460896F_PK_BYTES],
+			       const uint8_t e[MCE460896F_E_BYTES])
+{
+	mce460896f_syndrome(ct, pk, e);
+	hash_prefixed(ct + MCE460896F_SYND_BYTES, 0x02, e, MCE460896F_E_BYTES, NULL, 0);
+	hash_prefixed(ss, 0x01, e, MCE460896F_E_BYTES, ct, MCE460896F_CT_BYTES);
+}
+
 int mce460896f_enc_derand(uint8_t ct[MCE460896F_CT_BYTES], uint8_t ss[MCE460896F_SS_BYTES],
 			  const uint8_t pk[MCE460896F_PK_BYTES],
 			  mce460896f_random_fn rnd, void *rnd_ctx)
@@ -44,9 +53,7 @@ int mce460896f_enc_derand(uint8_t ct[MCE460896F_CT_BYTES], uint8_t ss[MCE460896F
 	} while (!accepted);
 	pqtun_memzero(rand, sizeof(rand));
 
-	mce460896f_syndrome(ct, pk, e);
-	hash_prefixed(ct + MCE460896F_SYND_BYTES, 0x02, e, sizeof(e), NULL, 0);
-	hash_prefixed(ss, 0x01, e, sizeof(e), ct, MCE460896F_CT_BYTES);
+	mce460896f_enc_from_error(ct, ss, pk, e);
 	pqtun_memzero(e, sizeof(e));
 	return PQTUN_OK;
 }
