@@ -1,25 +1,87 @@
-/* GF(2)[X]/(X^N - 1) multiplication: reduction and the portable product.
- * First version: schoolbook on 64-bit words with a branch-free software
- * carry-less multiply. Correct and constant-time; faster back ends replace
- * it in the dispatcher. */
+/* GF(2)[X]/(X^N - 1) multiplication: reduction, the portable product and
+ * the dispatcher that picks the fastest back end for this CPU.
+ *
+ * Portable product: recursive Karatsuba on 64-bit words (gf2x_karatsuba.h)
+ * down to single words, whose 64 x 64 -> 128-bit carry-less product uses
+ * ordinary integer multiplication with "holes" (see clmul64). */
 #include "crypto/hqc/gf2x.h"
 
 #include <string.h>
 
+#include "crypto/hqc/gf2x_internal.h"
+#include "util/cpu.h"
 #include "util/mem.h"
 
-/* 64x64 -> 128-bit carry-less product, constant time: every bit of b is
- * applied through a mask, never a branch. */
-static void clmul64(uint64_t *lo, uint64_t *hi, uint64_t a, uint64_t b)
+#if !defined(__SIZEOF_INT128__)
+#error "the portable gf2x product needs a 64 x 64 -> 128-bit integer multiply"
+#endif
+
+typedef unsigned __int128 u128;
+
+/* Bits at positions congruent to 0, 1, 2, 3, 4 modulo 5. */
+#define M5_0 0x1084210842108421ULL
+#define M5_1 0x2108421084210842ULL
+#define M5_2 0x4210842108421084ULL
+#define M5_3 0x8421084210842108ULL
+#define M5_4 0x0842108421084210ULL
+
+/* 64 x 64 -> 128-bit carry-less product lo + 2^64 hi, in constant time.
+ *
+ * Split a and b into five interleaved parts a_i = a & M5_i (bits at
+ * positions = i mod 5, at most 13 of them). In the integer product
+ * a_i * b_j every bit position of residue (i + j) mod 5 receives at most 13
+ * terms, so the sum there fits in 4 bits and its carries stop before the
+ * next position of the same residue: those positions hold exactly the
+ * carry-less product's bits, and the other positions are garbage that the
+ * final masks remove. Integer multiplication runs in constant time on the
+ * CPUs we target (x86-64, AArch64). */
+static inline void clmul64(uint64_t *lo, uint64_t *hi, uint64_t a, uint64_t b)
 {
-	uint64_t l = 0, h = 0;
-	for (int i = 0; i < 64; i++) {
-		uint64_t m = -((b >> i) & 1);
-		l ^= (a << i) & m;
-		h ^= (i ? a >> (64 - i) : 0) & m;
+	const uint64_t a0 = a & M5_0, a1 = a & M5_1, a2 = a & M5_2, a3 = a & M5_3, a4 = a & M5_4;
+	const uint64_t b0 = b & M5_0, b1 = b & M5_1, b2 = b & M5_2, b3 = b & M5_3, b4 = b & M5_4;
+	/* c_k collects the products whose useful bits have residue k. */
+	const u128 c0 = (u128)a0 * b0 ^ (u128)a1 * b4 ^ (u128)a2 * b3 ^ (u128)a3 * b2 ^ (u128)a4 * b1;
+	const u128 c1 = (u128)a0 * b1 ^ (u128)a1 * b0 ^ (u128)a2 * b4 ^ (u128)a3 * b3 ^ (u128)a4 * b2;
+	const u128 c2 = (u128)a0 * b2 ^ (u128)a1 * b1 ^ (u128)a2 * b0 ^ (u128)a3 * b4 ^ (u128)a4 * b3;
+	const u128 c3 = (u128)a0 * b3 ^ (u128)a1 * b2 ^ (u128)a2 * b1 ^ (u128)a3 * b0 ^ (u128)a4 * b4;
+	const u128 c4 = (u128)a0 * b4 ^ (u128)a1 * b3 ^ (u128)a2 * b2 ^ (u128)a3 * b1 ^ (u128)a4 * b0;
+	/* Bit 64 + p has residue (p + 4) mod 5, so the high word of residue k
+	 * uses the mask of residue k + 1. */
+	*lo = ((uint64_t)c0 & M5_0) | ((uint64_t)c1 & M5_1) | ((uint64_t)c2 & M5_2) |
+	      ((uint64_t)c3 & M5_3) | ((uint64_t)c4 & M5_4);
+	*hi = ((uint64_t)(c0 >> 64) & M5_1) | ((uint64_t)(c1 >> 64) & M5_2) |
+	      ((uint64_t)(c2 >> 64) & M5_3) | ((uint64_t)(c3 >> 64) & M5_4) |
+	      ((uint64_t)(c4 >> 64) & M5_0);
+}
+
+/* r[0 .. 2n) = a * b for n <= 2 words (the Karatsuba leaf). */
+static void portable_leaf(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n)
+{
+	if (n == 1) {
+		clmul64(&r[0], &r[1], a[0], b[0]);
+		return;
 	}
-	*lo = l;
-	*hi = h;
+	uint64_t l0, h0, l1, h1, lm, hm;
+	clmul64(&l0, &h0, a[0], b[0]);
+	clmul64(&l1, &h1, a[1], b[1]);
+	clmul64(&lm, &hm, a[0] ^ a[1], b[0] ^ b[1]);
+	lm ^= l0 ^ l1;
+	hm ^= h0 ^ h1;
+	r[0] = l0;
+	r[1] = h0 ^ lm;
+	r[2] = l1 ^ hm;
+	r[3] = h1;
+}
+
+#define GF2X_KARATSUBA portable_karatsuba
+#define GF2X_LEAF_MAX 2
+#define GF2X_LEAF portable_leaf
+#include "crypto/hqc/gf2x_karatsuba.h"
+
+uint64_t *hqc_gf2x_work_area(void)
+{
+	static __thread uint64_t work[HQC_GF2X_WORK_WORDS] __attribute__((aligned(64)));
+	return work;
 }
 
 void hqc_gf2x_reduce(uint64_t *out, const uint64_t *prod)
@@ -37,21 +99,64 @@ void hqc_gf2x_reduce(uint64_t *out, const uint64_t *prod)
 
 void hqc_gf2x_mul_mod_portable(uint64_t *out, const uint64_t *a, const uint64_t *b)
 {
-	static __thread uint64_t prod[2 * HQC_VEC_WORDS];
-	memset(prod, 0, sizeof(prod));
-	for (unsigned int i = 0; i < HQC_VEC_WORDS; i++) {
-		for (unsigned int j = 0; j < HQC_VEC_WORDS; j++) {
-			uint64_t lo, hi;
-			clmul64(&lo, &hi, a[i], b[j]);
-			prod[i + j] ^= lo;
-			prod[i + j + 1] ^= hi;
-		}
-	}
-	hqc_gf2x_reduce(out, prod);
-	pqtun_memzero(prod, sizeof(prod));
+	uint64_t *work = hqc_gf2x_work_area();
+	portable_karatsuba(work, a, b, HQC_VEC_WORDS, work + 2 * HQC_VEC_WORDS);
+	hqc_gf2x_reduce(out, work);
+	pqtun_memzero(work, HQC_GF2X_WORK_WORDS * sizeof(uint64_t));
 }
+
+#if defined(PQTUN_HAVE_X86_64)
+int hqc_gf2x_cpu_has_vpclmul256(void)
+{
+	static int cached = -1;
+	if (cached < 0) {
+		__builtin_cpu_init();
+		cached = __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx2") &&
+			 __builtin_cpu_supports("pclmul");
+	}
+	return cached;
+}
+#endif
 
 void hqc_gf2x_mul_mod(uint64_t *out, const uint64_t *a, const uint64_t *b)
 {
+#if defined(PQTUN_HAVE_X86_64)
+	if (pqtun_use_avx2()) {
+		if (hqc_gf2x_cpu_has_vpclmul256()) {
+			hqc_gf2x_mul_mod_vpclmul256(out, a, b);
+			return;
+		}
+		if (pqtun_cpu_has_pclmul()) {
+			hqc_gf2x_mul_mod_pclmul(out, a, b);
+			return;
+		}
+	}
+#endif
 	hqc_gf2x_mul_mod_portable(out, a, b);
+}
+
+static int always_available(void)
+{
+	return 1;
+}
+
+#if defined(PQTUN_HAVE_X86_64)
+static int vpclmul256_available(void)
+{
+	return pqtun_cpu_has_avx2() && hqc_gf2x_cpu_has_vpclmul256();
+}
+#endif
+
+static const struct hqc_gf2x_impl gf2x_impls[] = {
+	{ "portable", hqc_gf2x_mul_mod_portable, always_available },
+#if defined(PQTUN_HAVE_X86_64)
+	{ "pclmul", hqc_gf2x_mul_mod_pclmul, pqtun_cpu_has_pclmul },
+	{ "vpclmul256", hqc_gf2x_mul_mod_vpclmul256, vpclmul256_available },
+#endif
+};
+
+const struct hqc_gf2x_impl *hqc_gf2x_impls(size_t *count)
+{
+	*count = sizeof(gf2x_impls) / sizeof(gf2x_impls[0]);
+	return gf2x_impls;
 }

@@ -1,0 +1,32 @@
+/* Internal interface between the gf2x dispatcher (gf2x.c) and its
+ * instruction-set specific back ends (gf2x_*.c). Not for other callers. */
+#ifndef PQTUN_CRYPTO_HQC_GF2X_INTERNAL_H
+#define PQTUN_CRYPTO_HQC_GF2X_INTERNAL_H
+
+#include <stdint.h>
+
+#include "crypto/hqc/gf2x.h"
+
+/* Words of Karatsuba scratch a product of HQC_VEC_WORDS-word operands needs:
+ * each level of gf2x_karatsuba.h takes 4 * ceil(n / 2) words and recurses on
+ * ceil(n / 2), so the total stays below 4 * n + 4 * (number of levels). */
+#define HQC_GF2X_SCRATCH_WORDS (4 * HQC_VEC_WORDS + 64)
+/* The whole work area: the 2 * HQC_VEC_WORDS-word product, then scratch. */
+#define HQC_GF2X_WORK_WORDS (2 * HQC_VEC_WORDS + HQC_GF2X_SCRATCH_WORDS)
+
+/* This thread's work area (HQC_GF2X_WORK_WORDS words, 64-byte aligned).
+ * Back ends use it for the unreduced product and Karatsuba temporaries,
+ * which hold secret-dependent data: they wipe all of it before returning. */
+uint64_t *hqc_gf2x_work_area(void);
+
+#if defined(PQTUN_HAVE_X86_64)
+/* PCLMULQDQ back end (gf2x_pclmul.c): needs pqtun_cpu_has_pclmul(). */
+void hqc_gf2x_mul_mod_pclmul(uint64_t *out, const uint64_t *a, const uint64_t *b);
+/* AVX2 + VPCLMULQDQ (256-bit) back end (gf2x_avx2.c): needs
+ * pqtun_cpu_has_avx2() and hqc_gf2x_cpu_has_vpclmul256(). */
+void hqc_gf2x_mul_mod_vpclmul256(uint64_t *out, const uint64_t *a, const uint64_t *b);
+/* The CPU has VPCLMULQDQ usable on 256-bit registers (AVX-512 not needed). */
+int hqc_gf2x_cpu_has_vpclmul256(void);
+#endif
+
+#endif
