@@ -6,7 +6,11 @@
  *       H = [I_1248 | T] (the identity part is implicit).
  *   ct: C0 (156 bytes, syndrome H*e) || C1 (32 bytes, SHAKE256(0x02||e)).
  *   ss: SHAKE256(0x01 || e || C0 || C1), 32 bytes.
- * Only encapsulation is implemented (the relay side of the protocol). */
+ *   sk: s (576) || g (192: 96 little-endian 13-bit coefficients, monic
+ *       leading 1 implied) || Beneš control bits (12800); 13568 bytes, the
+ *       SUPERCOP-20191221 layout (round 3's 13608-byte sk holds the same
+ *       parts as delta || c || g || control bits || s).
+ * Encapsulation (the relay side) and decapsulation; no key generation. */
 #ifndef PQTUN_CRYPTO_LEGACY_MCELIECE460896F_H
 #define PQTUN_CRYPTO_LEGACY_MCELIECE460896F_H
 
@@ -81,6 +85,19 @@ int mce460896f_enc(uint8_t *ct, uint8_t *ss, const uint8_t *pk);
  * any length differs from the descriptor's, otherwise as mce460896f_enc. */
 int mce460896f_enc_checked(uint8_t *ct, size_t ct_len, uint8_t *ss, size_t ss_len,
 			   const uint8_t *pk, size_t pk_len);
+
+/* Decapsulation: ss = SHAKE256(0x01 || e || ct) if C0 decodes to an e of
+ * weight 96 whose confirmation SHAKE256(0x02 || e) equals C1, otherwise the
+ * implicit-rejection value SHAKE256(0x00 || s || ct). Returns PQTUN_OK in
+ * both cases (as round 3 does; the outcome is not revealed). Constant time
+ * in sk and in the outcome. Heavy (tens of ms, ~40 KB of stack): callers
+ * on an event loop should run it on a worker thread. */
+int mce460896f_dec(uint8_t *ss, const uint8_t *ct, const uint8_t *sk);
+
+/* Length-checking wrapper around mce460896f_dec: PQTUN_KEM_INVALID_LENGTH
+ * (ss zeroed when given) if any length differs from the descriptor's. */
+int mce460896f_dec_checked(uint8_t *ss, size_t ss_len, const uint8_t *ct, size_t ct_len,
+			   const uint8_t *sk, size_t sk_len);
 
 extern const pqtun_kem pqtun_kem_mceliece460896f;
 

@@ -1,11 +1,12 @@
-/* Classic McEliece 460896f round-3 encapsulation and its KEM descriptor.
- * Key generation and decapsulation are not implemented: the relay only
+/* Classic McEliece 460896f round-3 encapsulation, decapsulation and the KEM
+ * descriptor. Key generation is not implemented: the relay only
  * encapsulates to a client's key. */
 #include "crypto/legacy/mceliece460896f.h"
 
 #include <string.h>
 
 #include "crypto/fips202.h"
+#include "crypto/legacy/mceliece460896f_decode.h"
 #include "util/mem.h"
 #include "util/random.h"
 
@@ -93,13 +94,43 @@ static int keypair_unsupported(uint8_t *pk, uint8_t *sk)
 	return PQTUN_KEM_UNSUPPORTED;
 }
 
-/* Decapsulation is not implemented; ss is zeroed. */
-static int decaps_unsupported(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
+int mce460896f_dec(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
 {
-	(void)ct;
-	(void)sk;
-	pqtun_memzero(ss, MCE460896F_SS_BYTES);
-	return PQTUN_KEM_UNSUPPORTED;
+	const uint8_t *s = sk;
+	const uint8_t *g = sk + MCE460896F_E_BYTES;
+	const uint8_t *cb = g + 2 * MCE460896F_T;
+	uint8_t e[MCE460896F_E_BYTES], confirm[MCE460896F_CONFIRM_BYTES];
+	uint8_t preimage[1 + MCE460896F_E_BYTES];
+
+	int failed = mce460896f_decode(e, ct, g, cb);
+	hash_prefixed(confirm, 0x02, e, sizeof(e), NULL, 0);
+	failed |= 1 ^ pqtun_ct_equal(confirm, ct + MCE460896F_SYND_BYTES, sizeof(confirm));
+	/* keep: 0xff when decoding and confirmation succeeded, else 0 */
+	uint8_t keep = (uint8_t)((unsigned)failed - 1);
+
+	preimage[0] = keep & 1;
+	for (size_t i = 0; i < MCE460896F_E_BYTES; i++)
+		preimage[1 + i] = (uint8_t)((keep & e[i]) | (~keep & s[i]));
+	hash_prefixed(ss, preimage[0], preimage + 1, MCE460896F_E_BYTES, ct, MCE460896F_CT_BYTES);
+
+	pqtun_memzero(e, sizeof(e));
+	pqtun_memzero(confirm, sizeof(confirm));
+	pqtun_memzero(preimage, sizeof(preimage));
+	pqtun_memzero(&keep, sizeof(keep));
+	pqtun_stack_scrub(64 * 1024);
+	return PQTUN_OK;
+}
+
+int mce460896f_dec_checked(uint8_t *ss, size_t ss_len, const uint8_t *ct, size_t ct_len,
+			   const uint8_t *sk, size_t sk_len)
+{
+	if (!ss || !ct || !sk || ss_len != MCE460896F_SS_BYTES ||
+	    ct_len != MCE460896F_CT_BYTES || sk_len != MCE460896F_SK_BYTES) {
+		if (ss)
+			pqtun_memzero(ss, ss_len);
+		return PQTUN_KEM_INVALID_LENGTH;
+	}
+	return mce460896f_dec(ss, ct, sk);
 }
 
 const pqtun_kem pqtun_kem_mceliece460896f = {
@@ -110,5 +141,5 @@ const pqtun_kem pqtun_kem_mceliece460896f = {
 	.shared_secret_bytes = MCE460896F_SS_BYTES,
 	.keypair = keypair_unsupported,
 	.encaps = mce460896f_enc,
-	.decaps = decaps_unsupported,
+	.decaps = mce460896f_dec,
 };
