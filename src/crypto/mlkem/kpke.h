@@ -1,0 +1,31 @@
+/* K-PKE (FIPS 203 §5) behind a per-implementation table: the portable and
+ * the AVX2 code implement the same three functions bit for bit. */
+#ifndef PQTUN_MLKEM_KPKE_H
+#define PQTUN_MLKEM_KPKE_H
+
+#include <stdint.h>
+
+#include "crypto/mlkem/params.h"
+
+typedef struct {
+	/* K-PKE.KeyGen after G: rho_sigma = rho || sigma (sigma secret).
+	 * Writes ek (public) and dk_pke (secret). */
+	void (*keygen)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_DKPKE_BYTES],
+		       const uint8_t rho_sigma[2 * MLKEM_SYMBYTES]);
+	/* K-PKE.Encrypt(ek, m, r); m and r secret, ek must satisfy §7.2. */
+	void (*encrypt)(uint8_t c[MLKEM_CT_BYTES], const uint8_t ek[MLKEM_EK_BYTES],
+			const uint8_t m[MLKEM_SYMBYTES], const uint8_t r[MLKEM_SYMBYTES]);
+	/* K-PKE.Decrypt(dk_pke, c); dk_pke and the output m are secret. */
+	void (*decrypt)(uint8_t m[MLKEM_SYMBYTES], const uint8_t dk_pke[MLKEM_DKPKE_BYTES],
+			const uint8_t c[MLKEM_CT_BYTES]);
+} mlkem_kpke_impl;
+
+extern const mlkem_kpke_impl mlkem_kpke_portable;
+#ifdef MLKEM_HAVE_AVX2_IMPL
+extern const mlkem_kpke_impl mlkem_kpke_avx2;
+#endif
+
+/* The implementation to use now (AVX2 when pqtun_use_avx2()). */
+const mlkem_kpke_impl *mlkem_kpke_select(void);
+
+#endif

@@ -1,0 +1,108 @@
+/* K-PKE (FIPS 203 Alg. 13-15) written once over a small set of primitives,
+ * instantiated by kpke_portable.c and kpke_avx2.c. The including file
+ * defines, before including this header:
+ *   KPKE_NTT(mlkem_poly *), KPKE_INVNTT(mlkem_poly *),
+ *   KPKE_BASEMUL_ACC(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b),
+ *   KPKE_GEN_MATRIX(mlkem_polyvec A[K], const uint8_t rho[32], int transposed),
+ *   KPKE_NOISE4(mlkem_poly *4x, const uint8_t seed[32], uint8_t first_nonce),
+ *   KPKE_NOISE1(mlkem_poly *, const uint8_t seed[32], uint8_t nonce),
+ * all with the contracts of the portable versions, and KPKE_NAME(x) to name
+ * the three entry points. Every secret intermediate is wiped before return. */
+#include <string.h>
+
+#include "crypto/mlkem/ct.h"
+#include "crypto/mlkem/kpke.h"
+#include "crypto/mlkem/poly.h"
+#include "util/mem.h"
+
+static void KPKE_NAME(keygen)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_DKPKE_BYTES],
+			      const uint8_t rho_sigma[2 * MLKEM_SYMBYTES])
+{
+	mlkem_polyvec a[MLKEM_K], s, e;
+	mlkem_poly t;
+	const uint8_t *rho = rho_sigma, *sigma = rho_sigma + MLKEM_SYMBYTES;
+
+	/* rho becomes part of ek: public from here on. */
+	mlkem_declassify(rho, MLKEM_SYMBYTES);
+	KPKE_GEN_MATRIX(a, rho, 0);
+	KPKE_NOISE4(s.v, sigma, 0);
+	KPKE_NOISE4(e.v, sigma, MLKEM_K);
+	for (unsigned int i = 0; i < MLKEM_K; i++) {
+		KPKE_NTT(&s.v[i]);
+		KPKE_NTT(&e.v[i]);
+	}
+	for (unsigned int i = 0; i < MLKEM_K; i++) {
+		KPKE_BASEMUL_ACC(&t, &a[i], &s);
+		mlkem_poly_tomont(&t);
+		mlkem_poly_add(&t, &t, &e.v[i]);
+		mlkem_poly_reduce(&t);
+		mlkem_poly_tobytes(ek + i * MLKEM_POLYBYTES, &t);
+		mlkem_poly_tobytes(dk_pke + i * MLKEM_POLYBYTES, &s.v[i]);
+	}
+	memcpy(ek + MLKEM_POLYVECBYTES, rho, MLKEM_SYMBYTES);
+	pqtun_memzero(&s, sizeof(s));
+	pqtun_memzero(&e, sizeof(e));
+	pqtun_memzero(&t, sizeof(t));
+}
+
+static void KPKE_NAME(encrypt)(uint8_t c[MLKEM_CT_BYTES], const uint8_t ek[MLKEM_EK_BYTES],
+			       const uint8_t m[MLKEM_SYMBYTES], const uint8_t r[MLKEM_SYMBYTES])
+{
+	mlkem_polyvec at[MLKEM_K], t_hat, y, e1;
+	mlkem_poly u, v, e2, mu;
+
+	for (unsigned int i = 0; i < MLKEM_K; i++)
+		mlkem_poly_frombytes(&t_hat.v[i], ek + i * MLKEM_POLYBYTES);
+	KPKE_GEN_MATRIX(at, ek + MLKEM_POLYVECBYTES, 1);
+	KPKE_NOISE4(y.v, r, 0);
+	KPKE_NOISE4(e1.v, r, MLKEM_K);
+	KPKE_NOISE1(&e2, r, 2 * MLKEM_K);
+	for (unsigned int i = 0; i < MLKEM_K; i++)
+		KPKE_NTT(&y.v[i]);
+
+	for (unsigned int i = 0; i < MLKEM_K; i++) {
+		KPKE_BASEMUL_ACC(&u, &at[i], &y);
+		KPKE_INVNTT(&u);
+		mlkem_poly_add(&u, &u, &e1.v[i]);
+		mlkem_poly_reduce(&u);
+		mlkem_poly_compress_du(c + i * MLKEM_POLYCOMP_DU_BYTES, &u);
+	}
+	KPKE_BASEMUL_ACC(&v, &t_hat, &y);
+	KPKE_INVNTT(&v);
+	mlkem_poly_frommsg(&mu, m);
+	mlkem_poly_add(&v, &v, &e2);
+	mlkem_poly_add(&v, &v, &mu);
+	mlkem_poly_reduce(&v);
+	mlkem_poly_compress_dv(c + MLKEM_K * MLKEM_POLYCOMP_DU_BYTES, &v);
+
+	pqtun_memzero(&y, sizeof(y));
+	pqtun_memzero(&e1, sizeof(e1));
+	pqtun_memzero(&e2, sizeof(e2));
+	pqtun_memzero(&mu, sizeof(mu));
+	pqtun_memzero(&u, sizeof(u));
+	pqtun_memzero(&v, sizeof(v));
+}
+
+static void KPKE_NAME(decrypt)(uint8_t m[MLKEM_SYMBYTES], const uint8_t dk_pke[MLKEM_DKPKE_BYTES],
+			       const uint8_t c[MLKEM_CT_BYTES])
+{
+	mlkem_polyvec u, s_hat;
+	mlkem_poly v, w;
+
+	for (unsigned int i = 0; i < MLKEM_K; i++) {
+		mlkem_poly_decompress_du(&u.v[i], c + i * MLKEM_POLYCOMP_DU_BYTES);
+		KPKE_NTT(&u.v[i]);
+		mlkem_poly_frombytes(&s_hat.v[i], dk_pke + i * MLKEM_POLYBYTES);
+	}
+	mlkem_poly_decompress_dv(&v, c + MLKEM_K * MLKEM_POLYCOMP_DU_BYTES);
+	KPKE_BASEMUL_ACC(&w, &s_hat, &u);
+	KPKE_INVNTT(&w);
+	mlkem_poly_sub(&w, &v, &w);
+	mlkem_poly_reduce(&w);
+	mlkem_poly_tomsg(m, &w);
+
+	pqtun_memzero(&u, sizeof(u));
+	pqtun_memzero(&s_hat, sizeof(s_hat));
+	pqtun_memzero(&v, sizeof(v));
+	pqtun_memzero(&w, sizeof(w));
+}

@@ -1,0 +1,236 @@
+/* ML-KEM-1024 (FIPS 203 Alg. 16-21) on top of K-PKE, with the §7.2/§7.3
+ * input checks, implicit rejection and secret wiping. */
+#include "crypto/mlkem/mlkem1024.h"
+
+#include <string.h>
+
+#include "crypto/fips202.h"
+#include "crypto/mlkem/ct.h"
+#include "crypto/mlkem/kpke.h"
+#include "crypto/mlkem/poly.h"
+#include "util/mem.h"
+#include "util/random.h"
+
+/* Bytes of stack below a top-level call that may hold secrets once it has
+ * returned (matrix, vectors and Keccak states stay well below this). */
+#define MLKEM_STACK_SCRUB_BYTES (32u * 1024u)
+
+int pqtun_mlkem1024_ek_valid(const uint8_t *ek, size_t ek_len)
+{
+	if (!ek || ek_len != MLKEM_EK_BYTES)
+		return 0;
+	int ok = 1;
+	for (unsigned int i = 0; i < MLKEM_K; i++)
+		ok &= mlkem_poly_bytes_in_range(ek + i * MLKEM_POLYBYTES);
+	return ok;
+}
+
+int pqtun_mlkem1024_dk_valid(const uint8_t *dk, size_t dk_len)
+{
+	uint8_t h[MLKEM_SYMBYTES];
+	if (!dk || dk_len != MLKEM_DK_BYTES)
+		return 0;
+	sha3_256(h, dk + MLKEM_DK_EK_OFFSET, MLKEM_EK_BYTES);
+	return pqtun_ct_equal(h, dk + MLKEM_DK_H_OFFSET, MLKEM_SYMBYTES);
+}
+
+/* Keygen body without stack scrubbing. */
+static void keygen_internal(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk[MLKEM_DK_BYTES],
+			    const uint8_t d[32], const uint8_t z[32])
+{
+	uint8_t g_in[MLKEM_SYMBYTES + 1], rho_sigma[2 * MLKEM_SYMBYTES];
+
+	/* (rho, sigma) = G(d || k) with the domain-separation byte k = 4. */
+	memcpy(g_in, d, MLKEM_SYMBYTES);
+	g_in[MLKEM_SYMBYTES] = MLKEM_K;
+	sha3_512(rho_sigma, g_in, sizeof(g_in));
+	mlkem_kpke_select()->keygen(ek, dk, rho_sigma);
+
+	memcpy(dk + MLKEM_DK_EK_OFFSET, ek, MLKEM_EK_BYTES);
+	sha3_256(dk + MLKEM_DK_H_OFFSET, ek, MLKEM_EK_BYTES);
+	memcpy(dk + MLKEM_DK_Z_OFFSET, z, MLKEM_SYMBYTES);
+	pqtun_memzero(g_in, sizeof(g_in));
+	pqtun_memzero(rho_sigma, sizeof(rho_sigma));
+}
+
+int pqtun_mlkem1024_keypair_derand(uint8_t ek[PQTUN_MLKEM1024_EK_BYTES],
+				   uint8_t dk[PQTUN_MLKEM1024_DK_BYTES],
+				   const uint8_t d[32], const uint8_t z[32])
+{
+	keygen_internal(ek, dk, d, z);
+	pqtun_stack_scrub(MLKEM_STACK_SCRUB_BYTES);
+	return PQTUN_OK;
+}
+
+int pqtun_mlkem1024_keypair(uint8_t ek[PQTUN_MLKEM1024_EK_BYTES],
+			    uint8_t dk[PQTUN_MLKEM1024_DK_BYTES])
+{
+	uint8_t dz[2 * MLKEM_SYMBYTES];
+	if (pqtun_randombytes(dz, sizeof(dz)) != 0) {
+		pqtun_memzero(ek, MLKEM_EK_BYTES);
+		pqtun_memzero(dk, MLKEM_DK_BYTES);
+		return PQTUN_KEM_RANDOMNESS;
+	}
+	keygen_internal(ek, dk, dz, dz + MLKEM_SYMBYTES);
+	pqtun_memzero(dz, sizeof(dz));
+	pqtun_stack_scrub(MLKEM_STACK_SCRUB_BYTES);
+	return PQTUN_OK;
+}
+
+/* Encaps_internal body on a checked ek, without stack scrubbing. */
+static void encaps_internal(uint8_t c[MLKEM_CT_BYTES], uint8_t k[MLKEM_SS_BYTES],
+			    const uint8_t ek[MLKEM_EK_BYTES], const uint8_t m[32])
+{
+	uint8_t g_in[2 * MLKEM_SYMBYTES], kr[2 * MLKEM_SYMBYTES];
+
+	/* (K, r) = G(m || H(ek)). */
+	memcpy(g_in, m, MLKEM_SYMBYTES);
+	sha3_256(g_in + MLKEM_SYMBYTES, ek, MLKEM_EK_BYTES);
+	sha3_512(kr, g_in, sizeof(g_in));
+	mlkem_kpke_select()->encrypt(c, ek, m, kr + MLKEM_SYMBYTES);
+	memcpy(k, kr, MLKEM_SS_BYTES);
+	pqtun_memzero(g_in, sizeof(g_in));
+	pqtun_memzero(kr, sizeof(kr));
+}
+
+int pqtun_mlkem1024_encaps_derand(uint8_t c[PQTUN_MLKEM1024_CT_BYTES],
+				  uint8_t k[PQTUN_MLKEM1024_SS_BYTES],
+				  const uint8_t ek[PQTUN_MLKEM1024_EK_BYTES],
+				  const uint8_t m[32])
+{
+	if (!pqtun_mlkem1024_ek_valid(ek, MLKEM_EK_BYTES)) {
+		pqtun_memzero(c, MLKEM_CT_BYTES);
+		pqtun_memzero(k, MLKEM_SS_BYTES);
+		return PQTUN_KEM_INVALID_KEY;
+	}
+	encaps_internal(c, k, ek, m);
+	pqtun_stack_scrub(MLKEM_STACK_SCRUB_BYTES);
+	return PQTUN_OK;
+}
+
+int pqtun_mlkem1024_encaps(uint8_t c[PQTUN_MLKEM1024_CT_BYTES],
+			   uint8_t k[PQTUN_MLKEM1024_SS_BYTES],
+			   const uint8_t ek[PQTUN_MLKEM1024_EK_BYTES])
+{
+	uint8_t m[MLKEM_SYMBYTES];
+	if (pqtun_randombytes(m, sizeof(m)) != 0) {
+		pqtun_memzero(c, MLKEM_CT_BYTES);
+		pqtun_memzero(k, MLKEM_SS_BYTES);
+		return PQTUN_KEM_RANDOMNESS;
+	}
+	int ret = pqtun_mlkem1024_encaps_derand(c, k, ek, m);
+	pqtun_memzero(m, sizeof(m));
+	return ret;
+}
+
+/* Decaps_internal (Alg. 18) on a checked dk, without stack scrubbing. */
+static void decaps_internal(uint8_t k[MLKEM_SS_BYTES], const uint8_t c[MLKEM_CT_BYTES],
+			    const uint8_t dk[MLKEM_DK_BYTES])
+{
+	const mlkem_kpke_impl *impl = mlkem_kpke_select();
+	uint8_t g_in[2 * MLKEM_SYMBYTES], kr[2 * MLKEM_SYMBYTES], k_bar[MLKEM_SS_BYTES];
+	uint8_t c2[MLKEM_CT_BYTES];
+	keccak_state j;
+
+	/* m' = Decrypt(dk_pke, c); (K', r') = G(m' || h). */
+	impl->decrypt(g_in, dk, c);
+	memcpy(g_in + MLKEM_SYMBYTES, dk + MLKEM_DK_H_OFFSET, MLKEM_SYMBYTES);
+	sha3_512(kr, g_in, sizeof(g_in));
+
+	/* K_bar = J(z || c) = SHAKE256(z || c)[32]. */
+	shake256_init(&j);
+	shake256_absorb(&j, dk + MLKEM_DK_Z_OFFSET, MLKEM_SYMBYTES);
+	shake256_absorb(&j, c, MLKEM_CT_BYTES);
+	shake256_finalize(&j);
+	shake256_squeeze(k_bar, sizeof(k_bar), &j);
+
+	/* Re-encrypt and replace K' by K_bar if c' != c, without branching. */
+	impl->encrypt(c2, dk + MLKEM_DK_EK_OFFSET, g_in, kr + MLKEM_SYMBYTES);
+	uint8_t differ = (uint8_t)(1 ^ pqtun_ct_equal(c, c2, MLKEM_CT_BYTES));
+	memcpy(k, kr, MLKEM_SS_BYTES);
+	mlkem_cmov(k, k_bar, MLKEM_SS_BYTES, differ);
+
+	pqtun_memzero(g_in, sizeof(g_in));
+	pqtun_memzero(kr, sizeof(kr));
+	pqtun_memzero(k_bar, sizeof(k_bar));
+	pqtun_memzero(c2, sizeof(c2));
+	keccak_wipe(&j);
+}
+
+int pqtun_mlkem1024_decaps(uint8_t k[PQTUN_MLKEM1024_SS_BYTES],
+			   const uint8_t c[PQTUN_MLKEM1024_CT_BYTES],
+			   const uint8_t dk[PQTUN_MLKEM1024_DK_BYTES])
+{
+	/* The check's outcome is public (a malformed key is refused openly). */
+	int valid = pqtun_mlkem1024_dk_valid(dk, MLKEM_DK_BYTES);
+	mlkem_declassify(&valid, sizeof(valid));
+	if (!valid) {
+		pqtun_memzero(k, MLKEM_SS_BYTES);
+		return PQTUN_KEM_INVALID_KEY;
+	}
+	decaps_internal(k, c, dk);
+	pqtun_stack_scrub(MLKEM_STACK_SCRUB_BYTES);
+	return PQTUN_OK;
+}
+
+int pqtun_mlkem1024_encaps_derand_checked(uint8_t c[PQTUN_MLKEM1024_CT_BYTES],
+					  uint8_t k[PQTUN_MLKEM1024_SS_BYTES],
+					  const uint8_t *ek, size_t ek_len, const uint8_t m[32])
+{
+	if (!ek || ek_len != MLKEM_EK_BYTES) {
+		pqtun_memzero(c, MLKEM_CT_BYTES);
+		pqtun_memzero(k, MLKEM_SS_BYTES);
+		return PQTUN_KEM_INVALID_LENGTH;
+	}
+	return pqtun_mlkem1024_encaps_derand(c, k, ek, m);
+}
+
+int pqtun_mlkem1024_decaps_checked(uint8_t k[PQTUN_MLKEM1024_SS_BYTES],
+				   const uint8_t *c, size_t c_len,
+				   const uint8_t *dk, size_t dk_len)
+{
+	if (!c || !dk || c_len != MLKEM_CT_BYTES || dk_len != MLKEM_DK_BYTES) {
+		pqtun_memzero(k, MLKEM_SS_BYTES);
+		return PQTUN_KEM_INVALID_LENGTH;
+	}
+	return pqtun_mlkem1024_decaps(k, c, dk);
+}
+
+int pqtun_mlkem1024_keypair_from_seed_checked(uint8_t ek[PQTUN_MLKEM1024_EK_BYTES],
+					      uint8_t dk[PQTUN_MLKEM1024_DK_BYTES],
+					      const uint8_t *seed, size_t seed_len)
+{
+	if (!seed || seed_len != 2 * MLKEM_SYMBYTES) {
+		pqtun_memzero(ek, MLKEM_EK_BYTES);
+		pqtun_memzero(dk, MLKEM_DK_BYTES);
+		return PQTUN_KEM_INVALID_LENGTH;
+	}
+	return pqtun_mlkem1024_keypair_derand(ek, dk, seed, seed + MLKEM_SYMBYTES);
+}
+
+/* Descriptor adapters (kem.h argument order). */
+static int kem_keypair(uint8_t *pk, uint8_t *sk)
+{
+	return pqtun_mlkem1024_keypair(pk, sk);
+}
+
+static int kem_encaps(uint8_t *ct, uint8_t *ss, const uint8_t *pk)
+{
+	return pqtun_mlkem1024_encaps(ct, ss, pk);
+}
+
+static int kem_decaps(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
+{
+	return pqtun_mlkem1024_decaps(ss, ct, sk);
+}
+
+const pqtun_kem pqtun_kem_mlkem1024 = {
+	.name = "ML-KEM-1024",
+	.public_key_bytes = PQTUN_MLKEM1024_EK_BYTES,
+	.secret_key_bytes = PQTUN_MLKEM1024_DK_BYTES,
+	.ciphertext_bytes = PQTUN_MLKEM1024_CT_BYTES,
+	.shared_secret_bytes = PQTUN_MLKEM1024_SS_BYTES,
+	.keypair = kem_keypair,
+	.encaps = kem_encaps,
+	.decaps = kem_decaps,
+};

@@ -1,0 +1,78 @@
+/* Portable NTT, inverse NTT and base multiplication (FIPS 203 Alg. 9-12),
+ * with Montgomery multiplication by precomputed twiddle factors. */
+#include "crypto/mlkem/ntt.h"
+
+#include "crypto/mlkem/reduce.h"
+
+const int16_t mlkem_zetas[128] = {
+	-1044, -758, -359, -1517, 1493, 1422, 287, 202, -171, 622, 1577, 182, 962,
+	-1202, -1474, 1468, 573, -1325, 264, 383, -829, 1458, -1602, -130, -681,
+	1017, 732, 608, -1542, 411, -205, -1571, 1223, 652, -552, 1015, -1293, 1491,
+	-282, -1544, 516, -8, -320, -666, -1618, -1162, 126, 1469, -853, -90, -271,
+	830, 107, -1421, -247, -951, -398, 961, -1508, -725, 448, -1065, 677, -1275,
+	-1103, 430, 555, 843, -1251, 871, 1550, 105, 422, 587, 177, -235, -291,
+	-460, 1574, 1653, -246, 778, 1159, -147, -777, 1483, -602, 1119, -1590, 644,
+	-872, 349, 418, 329, -156, -75, 817, 1097, 603, 610, 1322, -1285, -1465,
+	384, -1215, -136, 1218, -1335, -874, 220, -1187, -1659, -1185, -1530,
+	-1278, 794, -1510, -854, -870, 478, -108, -308, 996, 991, 958, -1460, 1522,
+	1628,
+};
+
+void mlkem_ntt_portable(int16_t c[MLKEM_N])
+{
+	unsigned int k = 1;
+	/* Each layer adds at most q to the bound: 7 layers from q stay below
+	 * 8q < 2^15, so no reduction is needed until the end. */
+	for (unsigned int len = 128; len >= 2; len >>= 1) {
+		for (unsigned int start = 0; start < MLKEM_N; start += 2 * len) {
+			int16_t zeta = mlkem_zetas[k++];
+			for (unsigned int j = start; j < start + len; j++) {
+				int16_t t = mlkem_fqmul(zeta, c[j + len]);
+				c[j + len] = (int16_t)(c[j] - t);
+				c[j] = (int16_t)(c[j] + t);
+			}
+		}
+	}
+	for (unsigned int j = 0; j < MLKEM_N; j++)
+		c[j] = mlkem_barrett_reduce(c[j]);
+}
+
+void mlkem_invntt_portable(int16_t c[MLKEM_N])
+{
+	/* 1441 = 2^32 / 128 mod q: scales by 1/128 and by 2^16 after the
+	 * final Montgomery multiplication. */
+	const int16_t f = 1441;
+	unsigned int k = 127;
+	for (unsigned int len = 2; len <= 128; len <<= 1) {
+		for (unsigned int start = 0; start < MLKEM_N; start += 2 * len) {
+			int16_t zeta = mlkem_zetas[k--];
+			for (unsigned int j = start; j < start + len; j++) {
+				int16_t t = c[j];
+				c[j] = mlkem_barrett_reduce((int16_t)(t + c[j + len]));
+				c[j + len] = mlkem_fqmul(zeta, (int16_t)(c[j + len] - t));
+			}
+		}
+	}
+	for (unsigned int j = 0; j < MLKEM_N; j++)
+		c[j] = mlkem_fqmul(c[j], f);
+}
+
+void mlkem_basemul_acc_portable(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b)
+{
+	/* Pairs (2i, 2i+1) are residues mod X^2 - gamma_i with
+	 * gamma_{2j} = zetas[64 + j], gamma_{2j+1} = -zetas[64 + j].
+	 * Sums are kept in 32 bits (|sum| < 8 q^2 < q 2^15) and reduced once. */
+	for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
+		int16_t gamma = mlkem_zetas[64 + i / 2];
+		gamma = (i & 1) ? (int16_t)-gamma : gamma; /* i is public */
+		int32_t r0 = 0, r1 = 0;
+		for (unsigned int v = 0; v < MLKEM_K; v++) {
+			int16_t a0 = a->v[v].c[2 * i], a1 = a->v[v].c[2 * i + 1];
+			int16_t b0 = b->v[v].c[2 * i], b1 = b->v[v].c[2 * i + 1];
+			r0 += (int32_t)a0 * b0 + (int32_t)mlkem_fqmul(a1, b1) * gamma;
+			r1 += (int32_t)a0 * b1 + (int32_t)a1 * b0;
+		}
+		r->c[2 * i] = mlkem_montgomery_reduce(r0);
+		r->c[2 * i + 1] = mlkem_montgomery_reduce(r1);
+	}
+}

@@ -1,0 +1,247 @@
+/* ML-KEM polynomial types and the representation-independent helpers
+ * (FIPS 203 §4.2.1 Compress/Decompress, ByteEncode/ByteDecode, §4.2.2
+ * SamplePolyCBD and the rejection step of SampleNTT).
+ *
+ * This header is included by both the portable and the AVX2 translation
+ * unit, so everything in it is static inline. Unless noted, functions run
+ * in constant time with respect to coefficient values. */
+#ifndef PQTUN_MLKEM_POLY_H
+#define PQTUN_MLKEM_POLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/mlkem/params.h"
+#include "crypto/mlkem/reduce.h"
+
+typedef struct {
+	int16_t c[MLKEM_N];
+} __attribute__((aligned(32))) mlkem_poly;
+
+typedef struct {
+	mlkem_poly v[MLKEM_K];
+} mlkem_polyvec;
+
+/* ByteDecode12 followed by reduction mod q: out coefficients in [0, q).
+ * For a checked ek nothing changes; for dk_pke this is FIPS 203's "mod q". */
+static inline void mlkem_poly_frombytes(mlkem_poly *r, const uint8_t a[MLKEM_POLYBYTES])
+{
+	for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
+		uint16_t t0 = (uint16_t)(a[3 * i] | ((uint16_t)(a[3 * i + 1] & 0x0f) << 8));
+		uint16_t t1 = (uint16_t)((a[3 * i + 1] >> 4) | ((uint16_t)a[3 * i + 2] << 4));
+		r->c[2 * i] = mlkem_csubq((int16_t)t0);
+		r->c[2 * i + 1] = mlkem_csubq((int16_t)t1);
+	}
+}
+
+/* ByteEncode12 of coefficients in (-q, q) (mapped to [0, q) first). */
+static inline void mlkem_poly_tobytes(uint8_t r[MLKEM_POLYBYTES], const mlkem_poly *a)
+{
+	for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
+		uint16_t t0 = (uint16_t)mlkem_caddq(a->c[2 * i]);
+		uint16_t t1 = (uint16_t)mlkem_caddq(a->c[2 * i + 1]);
+		r[3 * i] = (uint8_t)t0;
+		r[3 * i + 1] = (uint8_t)((t0 >> 8) | (t1 << 4));
+		r[3 * i + 2] = (uint8_t)(t1 >> 4);
+	}
+}
+
+/* 1 if every 12-bit coefficient in a is below q (FIPS 203 §7.2), else 0.
+ * Only used on public keys, but branch-free anyway. */
+static inline int mlkem_poly_bytes_in_range(const uint8_t a[MLKEM_POLYBYTES])
+{
+	uint32_t bad = 0;
+	for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
+		uint32_t t0 = a[3 * i] | ((uint32_t)(a[3 * i + 1] & 0x0f) << 8);
+		uint32_t t1 = (a[3 * i + 1] >> 4) | ((uint32_t)a[3 * i + 2] << 4);
+		bad |= ((uint32_t)(MLKEM_Q - 1) - t0) | ((uint32_t)(MLKEM_Q - 1) - t1);
+	}
+	return (int)((bad >> 31) ^ 1);
+}
+
+/* Compress_d of x in [0, q): round(2^d x / q) mod 2^d, by multiplication
+ * with a precomputed reciprocal (no division; checked exhaustively in tests). */
+static inline uint32_t mlkem_compress11(int16_t x)
+{
+	uint64_t t = ((uint64_t)(uint16_t)x << 11) + MLKEM_Q / 2;
+	return (uint32_t)((t * 161271) >> 29) & 0x7ff;
+}
+
+static inline uint32_t mlkem_compress5(int16_t x)
+{
+	uint32_t t = ((uint32_t)(uint16_t)x << 5) + MLKEM_Q / 2;
+	return ((t * 315) >> 20) & 0x1f;
+}
+
+static inline uint32_t mlkem_compress1(int16_t x)
+{
+	uint32_t t = ((uint32_t)(uint16_t)x << 1) + MLKEM_Q / 2;
+	return ((t * 315) >> 20) & 1;
+}
+
+/* Decompress_d(y) = round(q y / 2^d). */
+static inline int16_t mlkem_decompress(uint32_t y, unsigned int d)
+{
+	return (int16_t)((y * MLKEM_Q + (1u << (d - 1))) >> d);
+}
+
+/* ByteEncode11(Compress11(a)) for a in (-q, q): 352 bytes. */
+static inline void mlkem_poly_compress_du(uint8_t r[MLKEM_POLYCOMP_DU_BYTES], const mlkem_poly *a)
+{
+	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
+		uint32_t t[8];
+		for (unsigned int j = 0; j < 8; j++)
+			t[j] = mlkem_compress11(mlkem_caddq(a->c[8 * i + j]));
+		uint8_t *o = r + 11 * i;
+		o[0] = (uint8_t)t[0];
+		o[1] = (uint8_t)((t[0] >> 8) | (t[1] << 3));
+		o[2] = (uint8_t)((t[1] >> 5) | (t[2] << 6));
+		o[3] = (uint8_t)(t[2] >> 2);
+		o[4] = (uint8_t)((t[2] >> 10) | (t[3] << 1));
+		o[5] = (uint8_t)((t[3] >> 7) | (t[4] << 4));
+		o[6] = (uint8_t)((t[4] >> 4) | (t[5] << 7));
+		o[7] = (uint8_t)(t[5] >> 1);
+		o[8] = (uint8_t)((t[5] >> 9) | (t[6] << 2));
+		o[9] = (uint8_t)((t[6] >> 6) | (t[7] << 5));
+		o[10] = (uint8_t)(t[7] >> 3);
+	}
+}
+
+/* Decompress11(ByteDecode11(a)): coefficients in [0, q). */
+static inline void mlkem_poly_decompress_du(mlkem_poly *r, const uint8_t a[MLKEM_POLYCOMP_DU_BYTES])
+{
+	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
+		const uint8_t *b = a + 11 * i;
+		uint32_t t[8];
+		t[0] = b[0] | ((uint32_t)b[1] << 8);
+		t[1] = (b[1] >> 3) | ((uint32_t)b[2] << 5);
+		t[2] = (b[2] >> 6) | ((uint32_t)b[3] << 2) | ((uint32_t)b[4] << 10);
+		t[3] = (b[4] >> 1) | ((uint32_t)b[5] << 7);
+		t[4] = (b[5] >> 4) | ((uint32_t)b[6] << 4);
+		t[5] = (b[6] >> 7) | ((uint32_t)b[7] << 1) | ((uint32_t)b[8] << 9);
+		t[6] = (b[8] >> 2) | ((uint32_t)b[9] << 6);
+		t[7] = (b[9] >> 5) | ((uint32_t)b[10] << 3);
+		for (unsigned int j = 0; j < 8; j++)
+			r->c[8 * i + j] = mlkem_decompress(t[j] & 0x7ff, MLKEM_DU);
+	}
+}
+
+/* ByteEncode5(Compress5(a)) for a in (-q, q): 160 bytes. */
+static inline void mlkem_poly_compress_dv(uint8_t r[MLKEM_POLYCOMP_DV_BYTES], const mlkem_poly *a)
+{
+	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
+		uint32_t t[8];
+		for (unsigned int j = 0; j < 8; j++)
+			t[j] = mlkem_compress5(mlkem_caddq(a->c[8 * i + j]));
+		uint8_t *o = r + 5 * i;
+		o[0] = (uint8_t)(t[0] | (t[1] << 5));
+		o[1] = (uint8_t)((t[1] >> 3) | (t[2] << 2) | (t[3] << 7));
+		o[2] = (uint8_t)((t[3] >> 1) | (t[4] << 4));
+		o[3] = (uint8_t)((t[4] >> 4) | (t[5] << 1) | (t[6] << 6));
+		o[4] = (uint8_t)((t[6] >> 2) | (t[7] << 3));
+	}
+}
+
+/* Decompress5(ByteDecode5(a)): coefficients in [0, q). */
+static inline void mlkem_poly_decompress_dv(mlkem_poly *r, const uint8_t a[MLKEM_POLYCOMP_DV_BYTES])
+{
+	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
+		const uint8_t *b = a + 5 * i;
+		uint32_t t[8];
+		t[0] = b[0];
+		t[1] = (b[0] >> 5) | ((uint32_t)b[1] << 3);
+		t[2] = b[1] >> 2;
+		t[3] = (b[1] >> 7) | ((uint32_t)b[2] << 1);
+		t[4] = (b[2] >> 4) | ((uint32_t)b[3] << 4);
+		t[5] = b[3] >> 1;
+		t[6] = (b[3] >> 6) | ((uint32_t)b[4] << 2);
+		t[7] = b[4] >> 3;
+		for (unsigned int j = 0; j < 8; j++)
+			r->c[8 * i + j] = mlkem_decompress(t[j] & 0x1f, MLKEM_DV);
+	}
+}
+
+/* Decompress1(ByteDecode1(m)): bit b of the message becomes b * (q+1)/2. */
+static inline void mlkem_poly_frommsg(mlkem_poly *r, const uint8_t m[MLKEM_SYMBYTES])
+{
+	for (unsigned int i = 0; i < MLKEM_N; i++) {
+		int16_t bit = (int16_t)((m[i >> 3] >> (i & 7)) & 1);
+		r->c[i] = (int16_t)(-bit & ((MLKEM_Q + 1) / 2));
+	}
+}
+
+/* ByteEncode1(Compress1(a)) for a in (-q, q). */
+static inline void mlkem_poly_tomsg(uint8_t m[MLKEM_SYMBYTES], const mlkem_poly *a)
+{
+	for (unsigned int i = 0; i < MLKEM_SYMBYTES; i++) {
+		uint32_t byte = 0;
+		for (unsigned int j = 0; j < 8; j++)
+			byte |= mlkem_compress1(mlkem_caddq(a->c[8 * i + j])) << j;
+		m[i] = (uint8_t)byte;
+	}
+}
+
+/* SamplePolyCBD_2 from 128 bytes of PRF output (FIPS 203 Alg. 8):
+ * coefficient i = (b[4i] + b[4i+1]) - (b[4i+2] + b[4i+3]) over the bits. */
+static inline void mlkem_poly_cbd2(mlkem_poly *r, const uint8_t buf[128])
+{
+	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
+		uint32_t w = (uint32_t)buf[4 * i] | ((uint32_t)buf[4 * i + 1] << 8) |
+			     ((uint32_t)buf[4 * i + 2] << 16) | ((uint32_t)buf[4 * i + 3] << 24);
+		/* Per 2-bit group: number of set bits. */
+		uint32_t s = (w & 0x55555555u) + ((w >> 1) & 0x55555555u);
+		for (unsigned int j = 0; j < 8; j++) {
+			int16_t a = (int16_t)((s >> (4 * j)) & 3);
+			int16_t b = (int16_t)((s >> (4 * j + 2)) & 3);
+			r->c[8 * i + j] = (int16_t)(a - b);
+		}
+	}
+}
+
+/* Rejection step of SampleNTT (FIPS 203 Alg. 7) on public XOF output:
+ * appends coefficients < q read from buf (3 bytes -> two 12-bit values) to
+ * r[ctr..], stopping at len. Returns the new count. Branches on the
+ * (public) data. */
+static inline unsigned int mlkem_rej_uniform(int16_t *r, unsigned int ctr, unsigned int len,
+					     const uint8_t *buf, size_t buflen)
+{
+	size_t pos = 0;
+	while (ctr < len && pos + 3 <= buflen) {
+		uint16_t d1 = (uint16_t)(buf[pos] | ((uint16_t)(buf[pos + 1] & 0x0f) << 8));
+		uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) | ((uint16_t)buf[pos + 2] << 4));
+		pos += 3;
+		if (d1 < MLKEM_Q)
+			r[ctr++] = (int16_t)d1;
+		if (d2 < MLKEM_Q && ctr < len)
+			r[ctr++] = (int16_t)d2;
+	}
+	return ctr;
+}
+
+static inline void mlkem_poly_add(mlkem_poly *r, const mlkem_poly *a, const mlkem_poly *b)
+{
+	for (unsigned int i = 0; i < MLKEM_N; i++)
+		r->c[i] = (int16_t)(a->c[i] + b->c[i]);
+}
+
+static inline void mlkem_poly_sub(mlkem_poly *r, const mlkem_poly *a, const mlkem_poly *b)
+{
+	for (unsigned int i = 0; i < MLKEM_N; i++)
+		r->c[i] = (int16_t)(a->c[i] - b->c[i]);
+}
+
+/* Centred reduction of every coefficient (|input| < 2^15). */
+static inline void mlkem_poly_reduce(mlkem_poly *r)
+{
+	for (unsigned int i = 0; i < MLKEM_N; i++)
+		r->c[i] = mlkem_barrett_reduce(r->c[i]);
+}
+
+/* Multiply by 2^16 (into Montgomery form): r = a * 2^32 * 2^-16. */
+static inline void mlkem_poly_tomont(mlkem_poly *r)
+{
+	for (unsigned int i = 0; i < MLKEM_N; i++)
+		r->c[i] = mlkem_fqmul(r->c[i], MLKEM_MONT2);
+}
+
+#endif
