@@ -1,4 +1,5 @@
-/* Constant-time check of Classic-McEliece-460896f-round3 encapsulation.
+/* Constant-time check of Classic-McEliece-460896f-round3 encapsulation and
+ * decapsulation (secret key marked undefined).
  * Under valgrind memcheck (tests/test_ct_valgrind.sh, or
  * `valgrind --error-exitcode=1 ./test_ct_mceliece`) the sampler's random
  * bytes are marked undefined, so any branch or memory index that depends on
@@ -17,6 +18,7 @@
 
 #include "crypto/legacy/mceliece460896f.h"
 #include "util/cpu.h"
+#include "vectors.h"
 
 /* Deterministic bytes, then marked secret (undefined) for memcheck. */
 static int secret_random(void *ctx, uint8_t *buf, size_t len)
@@ -105,12 +107,43 @@ static void test_encaps_avx2(void **state)
 	run_encaps(PQTUN_IMPL_AVX2);
 }
 
+/* Decapsulation with the secret key undefined: the valid ciphertext and the
+ * tampered one (which takes the implicit-rejection path) must run without
+ * any branch or index on the key or on the outcome. */
+static void test_decaps_secret_independent(void **state)
+{
+	vec_file vf;
+	uint8_t ss[MCE460896F_SS_BYTES];
+	uint8_t *sk = malloc(MCE460896F_SK_BYTES);
+	(void)state;
+	assert_non_null(sk);
+	assert_int_equal(vec_open(&vf, "mceliece460896f_r3_pqclean_recorded.txt"), 0);
+	assert_int_equal(vec_next(&vf), 1);
+	memcpy(sk, vec_need(&vf, "sk")->bytes, MCE460896F_SK_BYTES);
+	VALGRIND_MAKE_MEM_UNDEFINED(sk, MCE460896F_SK_BYTES);
+
+	int rc = mce460896f_dec(ss, vec_need(&vf, "ct_0")->bytes, sk);
+	VALGRIND_MAKE_MEM_DEFINED(&rc, sizeof(rc));
+	VALGRIND_MAKE_MEM_DEFINED(ss, sizeof(ss));
+	assert_int_equal(rc, 0);
+	assert_memory_equal(ss, vec_need(&vf, "ss_0")->bytes, sizeof(ss));
+
+	rc = mce460896f_dec(ss, vec_need(&vf, "bad_ct")->bytes, sk);
+	VALGRIND_MAKE_MEM_DEFINED(&rc, sizeof(rc));
+	VALGRIND_MAKE_MEM_DEFINED(ss, sizeof(ss));
+	assert_int_equal(rc, 0);
+	assert_memory_equal(ss, vec_need(&vf, "bad_ss")->bytes, sizeof(ss));
+	vec_close(&vf);
+	free(sk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sampler_secret_independent),
 		cmocka_unit_test(test_encaps_portable),
 		cmocka_unit_test(test_encaps_avx2),
+		cmocka_unit_test(test_decaps_secret_independent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
