@@ -1,14 +1,219 @@
-/* pqtun serve: placeholder until its issue lands; says so plainly. */
+/* pqtun serve: run the relay's config service (gRPC RegisterPeerV1).
+ * Standalone mode prints every exchange, PSK included, for testing. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/commands.h"
+#include "pqtun/exchange.h"
+#include "util/encoding.h"
+#include "util/log.h"
+#include "util/mem.h"
 
 void usage_serve(FILE *out)
 {
-	fprintf(out, "Usage: pqtun serve ...\n(not available in this build yet)\n");
+	fprintf(out,
+		"Usage: pqtun serve --listen HOST:PORT [--json] [options]\n"
+		"\n"
+		"Run the ephemeral-peer config service (gRPC over HTTP/2 cleartext,\n"
+		"ephemeralpeer.EphemeralPeer/RegisterPeerV1): encapsulates to the client's\n"
+		"ML-KEM-1024 / HQC-256 keys and derives the same PSK as the client.\n"
+		"\n"
+		"Standalone mode (no WireGuard) prints one line per exchange to stdout,\n"
+		"INCLUDING THE PSK: it is meant for testing the protocol only. Rejected\n"
+		"requests are logged to stderr with the reason. SIGINT/SIGTERM stop it.\n"
+		"\n"
+		"Options:\n"
+		"  -l, --listen HOST:PORT      address to listen on ([V6]:PORT for IPv6, port 0 = any)\n"
+		"      --json                  one JSON line per exchange:\n"
+		"                              {\"parent\":..,\"ephemeral\":..,\"kems\":[..],\"psk\":..}\n"
+		"      --workers N             KEM worker threads (default: one per CPU)\n"
+		"      --max-connections N     concurrent connections (default 1024)\n"
+		"      --max-streams N         concurrent requests per connection (default 16)\n"
+		"      --max-message-size B    largest request message in bytes (default 1048576)\n"
+		"      --read-timeout SECONDS  a request must arrive within this (default 10)\n"
+		"      --idle-timeout SECONDS  close idle connections after this (default 60)\n"
+		"  -h, --help                  this help\n");
+}
+
+struct standalone_printer {
+	pthread_mutex_t lock;
+	int json;
+};
+
+/* register_peer of standalone mode: print the exchange (one line). */
+static int standalone_register(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
+			       const uint8_t parent[32], const uint8_t eph[32], const uint8_t *psk,
+			       const char *const *kem_names, size_t n_kems, int daita, char *msg, size_t msg_len)
+{
+	struct standalone_printer *p = ctx;
+	char parent64[PQTUN_KEY_B64_LEN + 1], eph64[PQTUN_KEY_B64_LEN + 1], psk64[PQTUN_KEY_B64_LEN + 1];
+	(void)peer;
+	(void)peer_len;
+	(void)msg;
+	(void)msg_len;
+	pqtun_key_to_base64(parent64, parent);
+	pqtun_key_to_base64(eph64, eph);
+	if (psk)
+		pqtun_key_to_base64(psk64, psk);
+	pthread_mutex_lock(&p->lock);
+	if (p->json) {
+		printf("{\"parent\":\"%s\",\"ephemeral\":\"%s\",\"kems\":[", parent64, eph64);
+		for (size_t i = 0; i < n_kems; i++)
+			printf("%s\"%s\"", i ? "," : "", kem_names[i]);
+		printf("],\"psk\":");
+		if (psk)
+			printf("\"%s\"", psk64);
+		else
+			printf("null");
+		printf("%s}\n", daita ? ",\"daita\":true" : "");
+	} else {
+		printf("parent=%s ephemeral=%s kems=", parent64, eph64);
+		for (size_t i = 0; i < n_kems; i++)
+			printf("%s%s", i ? "," : "", kem_names[i]);
+		printf("%s psk=%s%s\n", n_kems ? "" : "none", psk ? psk64 : "none", daita ? " daita" : "");
+	}
+	fflush(stdout);
+	pthread_mutex_unlock(&p->lock);
+	pqtun_memzero(psk64, sizeof(psk64));
+	return 0;
+}
+
+static struct pqtun_relay *running_relay;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	if (running_relay)
+		pqtun_relay_stop(running_relay);
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || s[0] == '-' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds_ms(const char *s, unsigned *ms)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || end == s || !(v > 0) || v > 86400)
+		return -1;
+	*ms = (unsigned)(v * 1000.0 + 0.5);
+	if (!*ms)
+		*ms = 1;
+	return 0;
 }
 
 int cmd_serve(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_failure("serve", "not available in this build yet");
+	enum { OPT_JSON = 256, OPT_WORKERS, OPT_MAXCONN, OPT_MAXSTREAMS, OPT_MAXMSG, OPT_READTO, OPT_IDLETO };
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "max-connections", required_argument, NULL, OPT_MAXCONN },
+		{ "max-streams", required_argument, NULL, OPT_MAXSTREAMS },
+		{ "max-message-size", required_argument, NULL, OPT_MAXMSG },
+		{ "read-timeout", required_argument, NULL, OPT_READTO },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLETO },
+		/* Relay mode: `--interface IFACE` goes here (see below). */
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pqtun_relay_config cfg = { 0 };
+	struct standalone_printer printer = { .json = 0 };
+	unsigned long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': cfg.listen = optarg; break;
+		case OPT_JSON: printer.json = 1; break;
+		case OPT_WORKERS:
+			if (parse_uint(optarg, 256, &v) || v == 0)
+				return cli_usage_error("serve", "invalid --workers '%s' (1..256)", optarg);
+			cfg.workers = (unsigned)v;
+			break;
+		case OPT_MAXCONN:
+			if (parse_uint(optarg, 1000000, &v) || v == 0)
+				return cli_usage_error("serve", "invalid --max-connections '%s'", optarg);
+			cfg.max_connections = (unsigned)v;
+			break;
+		case OPT_MAXSTREAMS:
+			if (parse_uint(optarg, 1000, &v) || v == 0)
+				return cli_usage_error("serve", "invalid --max-streams '%s' (1..1000)", optarg);
+			cfg.max_streams = (unsigned)v;
+			break;
+		case OPT_MAXMSG:
+			if (parse_uint(optarg, 1ul << 30, &v) || v < 1024)
+				return cli_usage_error("serve", "invalid --max-message-size '%s' (1024..2^30)", optarg);
+			cfg.max_message_size = v;
+			break;
+		case OPT_READTO:
+			if (parse_seconds_ms(optarg, &cfg.read_timeout_ms))
+				return cli_usage_error("serve", "invalid --read-timeout '%s'", optarg);
+			break;
+		case OPT_IDLETO:
+			if (parse_seconds_ms(optarg, &cfg.idle_timeout_ms))
+				return cli_usage_error("serve", "invalid --idle-timeout '%s'", optarg);
+			break;
+		case 'h': usage_serve(stdout); return PQTUN_EXIT_OK;
+		default: return cli_usage_error("serve", "invalid option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (!cfg.listen)
+		return cli_usage_error("serve", "--listen HOST:PORT is required");
+
+	/* Policy: relay mode (--interface, WireGuard) sets cfg.policy from the
+	 * WireGuard backend here; without it we run standalone and print. */
+	if (pthread_mutex_init(&printer.lock, NULL) != 0)
+		return cli_failure("serve", "out of memory");
+	cfg.policy.ctx = &printer;
+	cfg.policy.register_peer = standalone_register;
+
+	pqtun_log_set_timestamps(1);
+	struct pqtun_relay *relay;
+	int rc = pqtun_relay_create(&relay, &cfg);
+	if (rc != 0) {
+		int saved = errno;
+		pthread_mutex_destroy(&printer.lock);
+		if (rc == PQTUN_RELAY_SOCKET)
+			return cli_failure("serve", "cannot listen on %s: %s", cfg.listen, strerror(saved));
+		if (rc == PQTUN_RELAY_BAD_CONFIG)
+			return cli_usage_error("serve", "invalid --listen address '%s' (HOST:PORT)", cfg.listen);
+		return cli_failure("serve", "%s", pqtun_relay_strerror(rc));
+	}
+	running_relay = relay;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (pqtun_log_get_level() >= PQTUN_LOG_WARN)
+		fprintf(stderr, "pqtun serve: listening on %s (port %u), standalone mode: PSKs are printed (testing only)\n",
+			cfg.listen, pqtun_relay_port(relay));
+
+	rc = pqtun_relay_run(relay);
+	running_relay = NULL;
+	pqtun_relay_destroy(relay);
+	pthread_mutex_destroy(&printer.lock);
+	if (rc != 0)
+		return cli_failure("serve", "%s", pqtun_relay_strerror(rc));
+	return PQTUN_EXIT_OK;
 }
