@@ -44,7 +44,10 @@ static int fixed_random(void *ctx, uint8_t *buf, size_t len)
 	return 0;
 }
 
-static void op_sample(void) { (void)mce460896f_sample_attempt(g_e, g_rand); }
+static void op_sample_portable(void) { (void)mce460896f_sample_attempt_portable(g_e, g_rand); }
+#if defined(PQTUN_HAVE_X86_64)
+static void op_sample_avx2(void) { (void)mce460896f_sample_attempt_avx2(g_e, g_rand); }
+#endif
 static void op_synd_portable(void) { mce460896f_syndrome_portable(g_ct, g_pk, g_e); }
 #if defined(PQTUN_HAVE_X86_64)
 static void op_synd_avx2(void) { mce460896f_syndrome_avx2(g_ct, g_pk, g_e); }
@@ -105,11 +108,13 @@ int main(int argc, char **argv)
 			return 1;
 	} while (!mce460896f_sample_attempt(g_e, g_rand));
 
-	run("sampler attempt", op_sample, iters);
+	run("sampler attempt portable", op_sample_portable, iters);
 	run("syndrome portable", op_synd_portable, iters);
 #if defined(PQTUN_HAVE_X86_64)
-	if (pqtun_cpu_has_avx2())
+	if (pqtun_cpu_has_avx2()) {
+		run("sampler attempt avx2", op_sample_avx2, iters);
 		run("syndrome avx2", op_synd_avx2, iters);
+	}
 #endif
 	pqtun_impl_force(PQTUN_IMPL_PORTABLE);
 	run("encaps portable, 1 attempt", op_enc_fixed, iters);

@@ -134,7 +134,8 @@ static void test_kat_avx2(void **state)
 }
 
 /* Each recorded call on its own: every attempt but the last is rejected,
- * the last one accepted with an error vector of weight 96. */
+ * the last one accepted with an error vector of weight 96; the portable and
+ * AVX2 builds of the sampler agree on every attempt. */
 static void test_kat_attempts(void **state)
 {
 	vec_file vf;
@@ -150,7 +151,15 @@ static void test_kat_attempts(void **state)
 			for (size_t a = 0; a < n; a++) {
 				uint8_t e[MCE460896F_E_BYTES];
 				memset(e, 0xa5, sizeof(e));
-				int ok = mce460896f_sample_attempt(e, rnd->bytes + a * MCE460896F_SAMPLE_BYTES);
+				int ok = mce460896f_sample_attempt_portable(e, rnd->bytes + a * MCE460896F_SAMPLE_BYTES);
+#if defined(PQTUN_HAVE_X86_64)
+				if (pqtun_cpu_has_avx2()) {
+					uint8_t e2[MCE460896F_E_BYTES];
+					int ok2 = mce460896f_sample_attempt_avx2(e2, rnd->bytes + a * MCE460896F_SAMPLE_BYTES);
+					assert_int_equal(ok2, ok);
+					assert_memory_equal(e2, e, sizeof(e));
+				}
+#endif
 				size_t weight = 0;
 				for (size_t b = 0; b < sizeof(e); b++)
 					weight += (size_t)__builtin_popcount(e[b]);
@@ -242,11 +251,14 @@ static int bit_of(const uint8_t *e, size_t p)
 }
 
 /* Hand-built attempts: which values count, which are ignored, when the
- * attempt is rejected. */
-static void test_sampler_rules(void **state)
+ * attempt is rejected. Run for the implementation chosen by impl. */
+static void run_sampler_rules(enum pqtun_impl impl)
 {
 	uint8_t rnd[MCE460896F_SAMPLE_BYTES], e[MCE460896F_E_BYTES];
-	(void)state;
+	if (pqtun_impl_force(impl) != 0) {
+		print_message("skipping %s: not supported on this CPU\n", pqtun_impl_name(impl));
+		return;
+	}
 
 	/* 96 distinct candidates spread over the whole range, including 0 and
 	 * 4607, with the top 3 bits of each word set (they must be ignored),
@@ -291,6 +303,19 @@ static void test_sampler_rules(void **state)
 		put_word(rnd, i, (uint16_t)(i < 95 ? i : 4608));
 	put_word(rnd, 191, 4608 + 8192); /* low 13 bits: 4608 again */
 	assert_int_equal(mce460896f_sample_attempt(e, rnd), 0);
+	pqtun_impl_force(PQTUN_IMPL_AUTO);
+}
+
+static void test_sampler_rules_portable(void **state)
+{
+	(void)state;
+	run_sampler_rules(PQTUN_IMPL_PORTABLE);
+}
+
+static void test_sampler_rules_avx2(void **state)
+{
+	(void)state;
+	run_sampler_rules(PQTUN_IMPL_AVX2);
 }
 
 /* Portable and AVX2 syndromes agree with a bit-by-bit definition on a
@@ -423,7 +448,8 @@ int main(void)
 		cmocka_unit_test(test_kat_portable),
 		cmocka_unit_test(test_kat_avx2),
 		cmocka_unit_test(test_kat_attempts),
-		cmocka_unit_test(test_sampler_rules),
+		cmocka_unit_test(test_sampler_rules_portable),
+		cmocka_unit_test(test_sampler_rules_avx2),
 		cmocka_unit_test(test_syndrome_impls),
 		cmocka_unit_test(test_randomness_failure),
 		cmocka_unit_test(test_checked_lengths),

@@ -45,6 +45,14 @@ typedef int (*mce460896f_random_fn)(void *ctx, uint8_t *buf, size_t len);
  * in the contents of rand: only the return value depends on them. */
 int mce460896f_sample_attempt(uint8_t e[MCE460896F_E_BYTES],
 			      const uint8_t rand[MCE460896F_SAMPLE_BYTES]);
+/* The two builds mce460896f_sample_attempt chooses from (same contract);
+ * the AVX2 one only when pqtun_use_avx2(). */
+int mce460896f_sample_attempt_portable(uint8_t e[MCE460896F_E_BYTES],
+				       const uint8_t rand[MCE460896F_SAMPLE_BYTES]);
+#if defined(PQTUN_HAVE_X86_64)
+int mce460896f_sample_attempt_avx2(uint8_t e[MCE460896F_E_BYTES],
+				   const uint8_t rand[MCE460896F_SAMPLE_BYTES]);
+#endif
 
 /* Syndrome C0 = H*e over the public key, streamed row by row with no copy.
  * e is secret; time depends on nothing secret. Portable version and the
