@@ -1,14 +1,129 @@
-/* pqtun up: placeholder until its issue lands; says so plainly. */
+/* pqtun up: bring up a WireGuard tunnel from a wg-quick style config and
+ * switch it to an ephemeral peer with a post-quantum PSK (the state machine
+ * is in src/tunnel/bringup.c). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli/commands.h"
+#include "tunnel/bringup.h"
+#include "tunnel/conf.h"
+#include "util/log.h"
 
 void usage_up(FILE *out)
 {
-	fprintf(out, "Usage: pqtun up ...\n(not available in this build yet)\n");
+	fprintf(out,
+		"Usage: pqtun up [options] CONFIG_FILE | INTERFACE\n"
+		"\n"
+		"Bring up a WireGuard tunnel like wg-quick, then negotiate a post-quantum\n"
+		"PSK with the relay (ML-KEM-1024 + HQC-256) and switch to an ephemeral\n"
+		"peer; multihop configs (Hop = entry / Hop = exit) negotiate both hops.\n"
+		"Until the new configuration is applied, only TCP to Gateway:ConfigPort\n"
+		"may use the tunnel (nftables table inet pqtun_IFACE).\n"
+		"\n"
+		"  /path/wg0.conf     interface wg0 from that file\n"
+		"  wg0                interface wg0 from /etc/pqtun/wg0.conf\n"
+		"\n"
+		"Options:\n"
+		"  --userspace PROG      userspace WireGuard to run as 'PROG IFACE'\n"
+		"                        (default: $WG_QUICK_USERSPACE_IMPLEMENTATION, else\n"
+		"                        kernel WireGuard, else wireguard-go)\n"
+		"  --max-attempts N      exchange attempts before giving up (default %d;\n"
+		"                        env PQTUN_MAX_ATTEMPTS)\n"
+		"  --timeout-scale F     multiply the per-attempt timeouts (8 s * 2^attempt,\n"
+		"                        at most 48 s) by F (env PQTUN_TIMEOUT_SCALE; tests)\n"
+		"  --on-update CMD       run CMD (sh -c) at every configuration update, with\n"
+		"                        the new parameters in PQTUN_* variables\n"
+		"  -h, --help            this help\n"
+		"\n"
+		"See pqtun(8) for the configuration keys and the hooks.\n",
+		PQTUN_UP_DEFAULT_ATTEMPTS);
+}
+
+static int parse_scale(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (*end || !(v > 0 && v <= 100))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_attempts(const char *s, unsigned *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || v < 1 || v > 1000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
 }
 
 int cmd_up(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_failure("up", "not available in this build yet");
+	static const struct option opts[] = {
+		{ "userspace", required_argument, NULL, 'u' },
+		{ "max-attempts", required_argument, NULL, 'm' },
+		{ "timeout-scale", required_argument, NULL, 's' },
+		{ "on-update", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pqtun_up_options o = { 0 };
+	const char *env;
+	int c;
+
+	o.userspace = getenv("WG_QUICK_USERSPACE_IMPLEMENTATION");
+	if (o.userspace && !*o.userspace)
+		o.userspace = NULL;
+	if ((env = getenv("PQTUN_MAX_ATTEMPTS")) && parse_attempts(env, &o.max_attempts) < 0)
+		return cli_usage_error("up", "PQTUN_MAX_ATTEMPTS must be 1-1000");
+	if ((env = getenv("PQTUN_TIMEOUT_SCALE")) && parse_scale(env, &o.timeout_scale) < 0)
+		return cli_usage_error("up", "PQTUN_TIMEOUT_SCALE must be a number in (0, 100]");
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			o.userspace = optarg;
+			break;
+		case 'm':
+			if (parse_attempts(optarg, &o.max_attempts) < 0)
+				return cli_usage_error("up", "--max-attempts must be 1-1000");
+			break;
+		case 's':
+			if (parse_scale(optarg, &o.timeout_scale) < 0)
+				return cli_usage_error("up", "--timeout-scale must be a number in (0, 100]");
+			break;
+		case 'o':
+			o.update_hook = optarg;
+			break;
+		case 'h':
+			usage_up(stdout);
+			return PQTUN_EXIT_OK;
+		default:
+			return cli_usage_error("up", "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("up", "expected one CONFIG_FILE or INTERFACE");
+
+	char path[4096], iface[16], err[512];
+	struct pqtun_tunconf conf;
+	if (pqtun_tunconf_locate(argv[optind], path, sizeof(path), iface, err, sizeof(err)) < 0)
+		return cli_usage_error("up", "%s", err);
+	if (pqtun_tunconf_load(&conf, path, iface, err, sizeof(err)) < 0)
+		return cli_failure("up", "%s", err);
+	if (geteuid() != 0) {
+		pqtun_tunconf_free(&conf);
+		return cli_failure("up", "must be run as root (needs CAP_NET_ADMIN)");
+	}
+	/* Like wg-quick, show what is done unless -q was given. */
+	if (pqtun_log_get_level() == PQTUN_LOG_WARN)
+		pqtun_log_set_level(PQTUN_LOG_INFO);
+	int rc = pqtun_tunnel_up(&conf, &o, err, sizeof(err));
+	pqtun_tunconf_free(&conf);
+	if (rc < 0)
+		return cli_failure("up", "%s", err);
+	return PQTUN_EXIT_OK;
 }
