@@ -1,0 +1,32 @@
+/* HQC-PKE (IND-CPA), the layer under the KEM. Keys are held as seeds: the
+ * secret vectors x, y come from SHAKE256(sk_seed || 2), the public h from
+ * SHAKE256(pk_seed || 2). All outputs are byte encodings; everything
+ * derived from sk_seed, m or theta is secret and handled in constant time. */
+#ifndef PQTUN_CRYPTO_HQC_PKE_H
+#define PQTUN_CRYPTO_HQC_PKE_H
+
+#include <stdint.h>
+
+#include "crypto/hqc/params.h"
+
+/* pk = pk_seed || s with s = x + h*y. */
+void hqc_pke_keygen(uint8_t pk[HQC_PK_BYTES], const uint8_t sk_seed[HQC_SEED_BYTES],
+		    const uint8_t pk_seed[HQC_SEED_BYTES]);
+
+/* Encrypt the HQC_K-byte m with randomness seeded by theta (first
+ * HQC_SEED_BYTES bytes used): u = r1 + h*r2, v = first HQC_N1N2 bits of
+ * encode(m) + s*r2 + e. uv receives u (HQC_VEC_BYTES) || v (HQC_N1N2_BYTES). */
+void hqc_pke_encrypt(uint8_t *uv, const uint8_t m[HQC_K], const uint8_t theta[HQC_SEED_BYTES],
+		     const uint8_t pk[HQC_PK_BYTES]);
+
+/* m = decode(v - u*y), uv as produced by hqc_pke_encrypt (bits of u beyond
+ * HQC_N are ignored). */
+void hqc_pke_decrypt(uint8_t m[HQC_K], const uint8_t *uv, const uint8_t sk_seed[HQC_SEED_BYTES]);
+
+/* Inner pieces, exposed for tests. */
+/* word-level encode: cw (HQC_N1N2_WORDS) = RM(RS(m)). */
+void hqc_code_encode(uint64_t *cw, const uint8_t m[HQC_K]);
+/* m = RS-decode(RM-decode(cw)), cw HQC_N1N2_WORDS words. */
+void hqc_code_decode(uint8_t m[HQC_K], const uint64_t *cw);
+
+#endif

@@ -1,0 +1,40 @@
+/* Sampling HQC vectors from a seed expander, consuming its stream exactly
+ * as PQClean hqc-256 does (so the known-answer tests reproduce):
+ *  - uniform vectors: 7205 bytes (7208 consumed), top 3 bits cleared;
+ *  - fixed-weight vectors (weight w <= 149): 4*w bytes read as little-endian
+ *    32-bit words r_i; position_i = i + (r_i mod (N - i)); then, from the
+ *    second-to-last down to the first, a position equal to any later one is
+ *    replaced by i (this yields w distinct positions).
+ * Fixed-weight vectors are secret: positions never drive branches or memory
+ * addresses (modular reduction by Barrett, duplicate search by masks, and the
+ * dense vector is built by comparing every word index with every position). */
+#ifndef PQTUN_CRYPTO_HQC_SAMPLE_H
+#define PQTUN_CRYPTO_HQC_SAMPLE_H
+
+#include <stdint.h>
+
+#include "crypto/hqc/params.h"
+#include "crypto/hqc/xof.h"
+
+#define HQC_MAX_WEIGHT HQC_WR
+
+/* Draw the weight distinct positions (each < HQC_N) of a fixed-weight
+ * vector. weight <= HQC_MAX_WEIGHT. */
+void hqc_sample_support(hqc_xof *xof, uint32_t *support, unsigned int weight);
+
+/* v (HQC_VEC_WORDS words, overwritten) = the vector whose ones are the
+ * weight distinct positions in support. Constant time in the positions.
+ * Picks the fastest implementation allowed (src/util/cpu.h). */
+void hqc_support_to_vec(uint64_t *v, const uint32_t *support, unsigned int weight);
+void hqc_support_to_vec_portable(uint64_t *v, const uint32_t *support, unsigned int weight);
+#ifdef PQTUN_HAVE_X86_64
+void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int weight);
+#endif
+
+/* v = fixed-weight vector drawn from xof (support then dense vector). */
+void hqc_sample_fixed_weight(hqc_xof *xof, uint64_t *v, unsigned int weight);
+
+/* v = uniform vector of HQC_N bits drawn from xof (public: h). */
+void hqc_sample_uniform(hqc_xof *xof, uint64_t *v);
+
+#endif
