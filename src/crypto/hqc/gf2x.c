@@ -18,40 +18,46 @@
 
 typedef unsigned __int128 u128;
 
-/* Bits at positions congruent to 0, 1, 2, 3, 4 modulo 5. */
-#define M5_0 0x1084210842108421ULL
-#define M5_1 0x2108421084210842ULL
-#define M5_2 0x4210842108421084ULL
-#define M5_3 0x8421084210842108ULL
-#define M5_4 0x0842108421084210ULL
+/* Bits at positions congruent to 0, 1, 2, 3 modulo 4. */
+#define M4_0 0x1111111111111111ULL
+#define M4_1 0x2222222222222222ULL
+#define M4_2 0x4444444444444444ULL
+#define M4_3 0x8888888888888888ULL
 
 /* 64 x 64 -> 128-bit carry-less product lo + 2^64 hi, in constant time.
  *
- * Split a and b into five interleaved parts a_i = a & M5_i (bits at
- * positions = i mod 5, at most 13 of them). In the integer product
- * a_i * b_j every bit position of residue (i + j) mod 5 receives at most 13
- * terms, so the sum there fits in 4 bits and its carries stop before the
- * next position of the same residue: those positions hold exactly the
- * carry-less product's bits, and the other positions are garbage that the
- * final masks remove. Integer multiplication runs in constant time on the
- * CPUs we target (x86-64, AArch64). */
-static inline void clmul64(uint64_t *lo, uint64_t *hi, uint64_t a, uint64_t b)
+ * Integer multiplication with holes: split a (without its top 4 bits) and b
+ * into four interleaved parts a_i = a & M4_i, b_j = b & M4_j. In the
+ * integer product a_i * b_j only positions of residue (i + j) mod 4 receive
+ * terms, at most 15 of them (a_i has 15 bits), so each such sum fits in 4
+ * bits and its carries stop before the next position of the same residue:
+ * those positions hold exactly the carry-less product's bits, and the final
+ * masks drop the carries elsewhere. The 4 top bits of a are added by masked
+ * shifts. Integer multiplication runs in constant time on the CPUs we
+ * target (x86-64, AArch64); there are no branches or table lookups. */
+static inline __attribute__((always_inline)) void clmul64(uint64_t *lo, uint64_t *hi,
+							  uint64_t a, uint64_t b)
 {
-	const uint64_t a0 = a & M5_0, a1 = a & M5_1, a2 = a & M5_2, a3 = a & M5_3, a4 = a & M5_4;
-	const uint64_t b0 = b & M5_0, b1 = b & M5_1, b2 = b & M5_2, b3 = b & M5_3, b4 = b & M5_4;
+	const uint64_t a_low = a & 0x0fffffffffffffffULL;
+	const uint64_t a0 = a_low & M4_0, a1 = a_low & M4_1, a2 = a_low & M4_2, a3 = a_low & M4_3;
+	const uint64_t b0 = b & M4_0, b1 = b & M4_1, b2 = b & M4_2, b3 = b & M4_3;
 	/* c_k collects the products whose useful bits have residue k. */
-	const u128 c0 = (u128)a0 * b0 ^ (u128)a1 * b4 ^ (u128)a2 * b3 ^ (u128)a3 * b2 ^ (u128)a4 * b1;
-	const u128 c1 = (u128)a0 * b1 ^ (u128)a1 * b0 ^ (u128)a2 * b4 ^ (u128)a3 * b3 ^ (u128)a4 * b2;
-	const u128 c2 = (u128)a0 * b2 ^ (u128)a1 * b1 ^ (u128)a2 * b0 ^ (u128)a3 * b4 ^ (u128)a4 * b3;
-	const u128 c3 = (u128)a0 * b3 ^ (u128)a1 * b2 ^ (u128)a2 * b1 ^ (u128)a3 * b0 ^ (u128)a4 * b4;
-	const u128 c4 = (u128)a0 * b4 ^ (u128)a1 * b3 ^ (u128)a2 * b2 ^ (u128)a3 * b1 ^ (u128)a4 * b0;
-	/* Bit 64 + p has residue (p + 4) mod 5, so the high word of residue k
-	 * uses the mask of residue k + 1. */
-	*lo = ((uint64_t)c0 & M5_0) | ((uint64_t)c1 & M5_1) | ((uint64_t)c2 & M5_2) |
-	      ((uint64_t)c3 & M5_3) | ((uint64_t)c4 & M5_4);
-	*hi = ((uint64_t)(c0 >> 64) & M5_1) | ((uint64_t)(c1 >> 64) & M5_2) |
-	      ((uint64_t)(c2 >> 64) & M5_3) | ((uint64_t)(c3 >> 64) & M5_4) |
-	      ((uint64_t)(c4 >> 64) & M5_0);
+	const u128 c0 = (u128)a0 * b0 ^ (u128)a1 * b3 ^ (u128)a2 * b2 ^ (u128)a3 * b1;
+	const u128 c1 = (u128)a0 * b1 ^ (u128)a1 * b0 ^ (u128)a2 * b3 ^ (u128)a3 * b2;
+	const u128 c2 = (u128)a0 * b2 ^ (u128)a1 * b1 ^ (u128)a2 * b0 ^ (u128)a3 * b3;
+	const u128 c3 = (u128)a0 * b3 ^ (u128)a1 * b2 ^ (u128)a2 * b1 ^ (u128)a3 * b0;
+	/* 2^64 is 0 mod 4, so the high word uses the same masks. */
+	uint64_t l = ((uint64_t)c0 & M4_0) | ((uint64_t)c1 & M4_1) | ((uint64_t)c2 & M4_2) |
+		     ((uint64_t)c3 & M4_3);
+	uint64_t h = ((uint64_t)(c0 >> 64) & M4_0) | ((uint64_t)(c1 >> 64) & M4_1) |
+		     ((uint64_t)(c2 >> 64) & M4_2) | ((uint64_t)(c3 >> 64) & M4_3);
+	/* Bits 60..63 of a: add b * X^(60 + t) under a mask. */
+	const uint64_t m60 = -((a >> 60) & 1), m61 = -((a >> 61) & 1);
+	const uint64_t m62 = -((a >> 62) & 1), m63 = -(a >> 63);
+	l ^= ((b << 60) & m60) ^ ((b << 61) & m61) ^ ((b << 62) & m62) ^ ((b << 63) & m63);
+	h ^= ((b >> 4) & m60) ^ ((b >> 3) & m61) ^ ((b >> 2) & m62) ^ ((b >> 1) & m63);
+	*lo = l;
+	*hi = h;
 }
 
 /* r[0 .. 2n) = a * b for n <= 2 words (the Karatsuba leaf). */

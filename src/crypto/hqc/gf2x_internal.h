@@ -7,12 +7,16 @@
 
 #include "crypto/hqc/gf2x.h"
 
-/* Words of Karatsuba scratch a product of HQC_VEC_WORDS-word operands needs:
- * each level of gf2x_karatsuba.h takes 4 * ceil(n / 2) words and recurses on
- * ceil(n / 2), so the total stays below 4 * n + 4 * (number of levels). */
-#define HQC_GF2X_SCRATCH_WORDS (4 * HQC_VEC_WORDS + 64)
-/* The whole work area: the 2 * HQC_VEC_WORDS-word product, then scratch. */
-#define HQC_GF2X_WORK_WORDS (2 * HQC_VEC_WORDS + HQC_GF2X_SCRATCH_WORDS)
+/* Operands padded to whole 256-bit blocks (4 words): 226 blocks. */
+#define HQC_GF2X_PAD_WORDS (((HQC_VEC_WORDS + 3) / 4) * 4) /* 904 */
+/* Words of Karatsuba scratch a product of n-word operands needs, for
+ * n <= HQC_GF2X_PAD_WORDS: each level takes 4 * ceil(n / 2) words and
+ * recurses on ceil(n / 2), so the total stays below 4 * n + 4 * (number of
+ * levels), and the 256-bit block version rounds each level up to blocks. */
+#define HQC_GF2X_SCRATCH_WORDS (4 * HQC_GF2X_PAD_WORDS + 64)
+/* The whole work area: room for the 2n-word product, two padded operands
+ * and the scratch. */
+#define HQC_GF2X_WORK_WORDS (4 * HQC_GF2X_PAD_WORDS + HQC_GF2X_SCRATCH_WORDS)
 
 /* This thread's work area (HQC_GF2X_WORK_WORDS words, 64-byte aligned).
  * Back ends use it for the unreduced product and Karatsuba temporaries,

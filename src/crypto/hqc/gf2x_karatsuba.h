@@ -39,11 +39,21 @@ static void GF2X_KARATSUBA(uint64_t *restrict r, const uint64_t *restrict a,
 	}
 	GF2X_KARATSUBA(mid, sum_a, sum_b, h, scratch + 4 * h); /* (a0+a1)(b0+b1) */
 
-	/* mid = a0 b1 + a1 b0 = (a0+a1)(b0+b1) - a0 b0 - a1 b1, added at X^(64h). */
-	for (size_t i = 0; i < 2 * l; i++)
-		mid[i] ^= r[i] ^ r[2 * h + i];
-	for (size_t i = 2 * l; i < 2 * h; i++)
-		mid[i] ^= r[i];
-	for (size_t i = 0; i < 2 * h; i++)
-		r[h + i] ^= mid[i];
+	/* With a0 b0 = L0 + X^h H0, a1 b1 = L2 + X^h H2 and mid = ML + X^h MH
+	 * (h-word halves; H2 has 2l - h words), the product's quarters are
+	 * L0, L0 + H0 + L2 + ML, H0 + L2 + H2 + MH, H2: share t = H0 + L2.
+	 * Iteration i reads and writes only words h + i and 2h + i of r. */
+	uint64_t *restrict r1 = r + h, *restrict r2 = r + 2 * h;
+	const uint64_t *restrict r3 = r + 3 * h;
+	const size_t h2_len = 2 * l - h;
+	for (size_t i = 0; i < h2_len; i++) {
+		const uint64_t t = r1[i] ^ r2[i];
+		r1[i] = t ^ r[i] ^ mid[i];
+		r2[i] = t ^ r3[i] ^ mid[h + i];
+	}
+	for (size_t i = h2_len; i < h; i++) {
+		const uint64_t t = r1[i] ^ r2[i];
+		r1[i] = t ^ r[i] ^ mid[i];
+		r2[i] = t ^ mid[h + i];
+	}
 }
