@@ -177,11 +177,14 @@ static void test_kat_attempts(void **state)
 /* Decapsulation returns every recorded ss_i, and for the tampered ciphertext
  * (syndrome flips: decoding fails; confirmation flips: only the
  * confirmation check fails) the implicit-rejection value bad_ss. */
-static void test_kat_decaps(void **state)
+static void run_kat_decaps(enum pqtun_impl impl)
 {
 	vec_file vf;
 	size_t blocks = 0;
-	(void)state;
+	if (pqtun_impl_force(impl) != 0) {
+		print_message("skipping %s: not supported on this CPU\n", pqtun_impl_name(impl));
+		return;
+	}
 	assert_int_equal(vec_open(&vf, VEC_FILE), 0);
 	while (vec_next(&vf)) {
 		const vec_field *sk = vec_need(&vf, "sk");
@@ -195,7 +198,8 @@ static void test_kat_decaps(void **state)
 			uint8_t ss[MCE460896F_SS_BYTES];
 			assert_int_equal(mce460896f_dec(ss, ct->bytes, sk->bytes), PQTUN_OK);
 			if (memcmp(ss, ss_want->bytes, sizeof(ss)) != 0)
-				fail_msg("%s count %ld: decaps of ct_%d gives a wrong ss", VEC_FILE, vf.count, i);
+				fail_msg("%s count %ld (%s): decaps of ct_%d gives a wrong ss", VEC_FILE,
+					 vf.count, pqtun_impl_name(impl), i);
 		}
 		const vec_field *bad_ct = vec_need(&vf, "bad_ct");
 		const vec_field *bad_ss = vec_need(&vf, "bad_ss");
@@ -208,13 +212,26 @@ static void test_kat_decaps(void **state)
 		assert_int_equal(mce460896f_dec_checked(ss, sizeof(ss), bad_ct->bytes, bad_ct->len,
 							sk->bytes, sk->len), PQTUN_OK);
 		if (memcmp(ss, bad_ss->bytes, sizeof(ss)) != 0)
-			fail_msg("%s count %ld: tampered ct (byte %ld) gives a wrong rejection ss",
-				 VEC_FILE, vf.count, off);
+			fail_msg("%s count %ld (%s): tampered ct (byte %ld) gives a wrong rejection ss",
+				 VEC_FILE, vf.count, pqtun_impl_name(impl), off);
 		assert_memory_not_equal(ss, ss0->bytes, sizeof(ss));
 		blocks++;
 	}
 	vec_close(&vf);
+	pqtun_impl_force(PQTUN_IMPL_AUTO);
 	assert_int_equal(blocks, 4);
+}
+
+static void test_kat_decaps_portable(void **state)
+{
+	(void)state;
+	run_kat_decaps(PQTUN_IMPL_PORTABLE);
+}
+
+static void test_kat_decaps_avx2(void **state)
+{
+	(void)state;
+	run_kat_decaps(PQTUN_IMPL_AVX2);
 }
 
 /* Decapsulation's length-checking wrapper rejects wrong sizes. */
@@ -453,7 +470,8 @@ int main(void)
 		cmocka_unit_test(test_syndrome_impls),
 		cmocka_unit_test(test_randomness_failure),
 		cmocka_unit_test(test_checked_lengths),
-		cmocka_unit_test(test_kat_decaps),
+		cmocka_unit_test(test_kat_decaps_portable),
+		cmocka_unit_test(test_kat_decaps_avx2),
 		cmocka_unit_test(test_decaps_lengths),
 		cmocka_unit_test(test_descriptor),
 	};

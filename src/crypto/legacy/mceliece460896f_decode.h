@@ -16,5 +16,13 @@
  * All inputs and outputs are secret; time is independent of them. */
 int mce460896f_decode(uint8_t e[MCE460896F_E_BYTES], const uint8_t c0[MCE460896F_SYND_BYTES],
 		      const uint8_t g_bytes[2 * MCE460896F_T], const uint8_t *control_bits);
+/* The two builds mce460896f_decode chooses from (same contract); the AVX2
+ * one only when pqtun_use_avx2(). */
+int mce460896f_decode_portable(uint8_t e[MCE460896F_E_BYTES], const uint8_t c0[MCE460896F_SYND_BYTES],
+			       const uint8_t g_bytes[2 * MCE460896F_T], const uint8_t *control_bits);
+#if defined(PQTUN_HAVE_X86_64)
+int mce460896f_decode_avx2(uint8_t e[MCE460896F_E_BYTES], const uint8_t c0[MCE460896F_SYND_BYTES],
+			   const uint8_t g_bytes[2 * MCE460896F_T], const uint8_t *control_bits);
+#endif
 
 #endif
