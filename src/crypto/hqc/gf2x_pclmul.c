@@ -1,72 +1,110 @@
-/* GF(2)[X]/(X^N - 1) product with PCLMULQDQ (SSE): Karatsuba on words
- * (gf2x_karatsuba.h) down to blocks of at most 4 words, multiplied by a
- * two-level Karatsuba of 9 carry-less multiplications. Constant time: the
- * instructions used take the same time whatever the data, and branches and
- * indices depend only on sizes. */
+/* GF(2)[X]/(X^N - 1) product with PCLMULQDQ (SSE), for CPUs without
+ * VPCLMULQDQ. The operands are padded to 452 units of 128 bits and
+ * multiplied by a recursive Karatsuba on units down to products of one or
+ * two units, which are Karatsuba steps on 64-bit words (3 or 9 carry-less
+ * multiplications).
+ *
+ * Constant time: carry-less multiplication, XOR and shuffles take the same
+ * time whatever the data, and every branch and index depends only on sizes. */
 #include <immintrin.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "crypto/hqc/gf2x_internal.h"
 #include "util/mem.h"
 
-/* 128 x 128 -> 256-bit product of x and y: *lo gets bits 0..127, *hi the rest. */
-static inline void mul128(__m128i *lo, __m128i *hi, __m128i x, __m128i y)
+#define PAD_UNITS (HQC_GF2X_PAD_WORDS / 2)
+
+typedef __m128i unit;
+
+/* The 128 x 128-bit product x * y: *lo gets bits 0..127, *hi the rest. */
+static inline void mul_1unit(unit *lo, unit *hi, unit x, unit y)
 {
-	const __m128i l = _mm_clmulepi64_si128(x, y, 0x00);
-	const __m128i h = _mm_clmulepi64_si128(x, y, 0x11);
-	const __m128i xs = _mm_xor_si128(x, _mm_shuffle_epi32(x, 0x4e));
-	const __m128i ys = _mm_xor_si128(y, _mm_shuffle_epi32(y, 0x4e));
-	__m128i m = _mm_clmulepi64_si128(xs, ys, 0x00);
+	const unit l = _mm_clmulepi64_si128(x, y, 0x00);
+	const unit h = _mm_clmulepi64_si128(x, y, 0x11);
+	const unit xs = _mm_xor_si128(x, _mm_shuffle_epi32(x, 0x4e));
+	const unit ys = _mm_xor_si128(y, _mm_shuffle_epi32(y, 0x4e));
+	unit m = _mm_clmulepi64_si128(xs, ys, 0x00);
 	m = _mm_xor_si128(m, _mm_xor_si128(l, h));
 	*lo = _mm_xor_si128(l, _mm_slli_si128(m, 8));
 	*hi = _mm_xor_si128(h, _mm_srli_si128(m, 8));
 }
 
-/* r[0 .. 8) = a[0 .. 4) * b[0 .. 4). */
-static inline void mul256(uint64_t *r, const uint64_t *a, const uint64_t *b)
+/* r[0 .. 4) = (a0 + X^128 a1)(b0 + X^128 b1). */
+static inline void mul_2units(unit *r, unit a0, unit a1, unit b0, unit b1)
 {
-	const __m128i a0 = _mm_loadu_si128((const __m128i *)a);
-	const __m128i a1 = _mm_loadu_si128((const __m128i *)(a + 2));
-	const __m128i b0 = _mm_loadu_si128((const __m128i *)b);
-	const __m128i b1 = _mm_loadu_si128((const __m128i *)(b + 2));
-	__m128i l0, h0, l1, h1, lm, hm;
-	mul128(&l0, &h0, a0, b0);
-	mul128(&l1, &h1, a1, b1);
-	mul128(&lm, &hm, _mm_xor_si128(a0, a1), _mm_xor_si128(b0, b1));
+	unit l0, h0, l1, h1, lm, hm;
+	mul_1unit(&l0, &h0, a0, b0);
+	mul_1unit(&l1, &h1, a1, b1);
+	mul_1unit(&lm, &hm, _mm_xor_si128(a0, a1), _mm_xor_si128(b0, b1));
 	lm = _mm_xor_si128(lm, _mm_xor_si128(l0, l1));
 	hm = _mm_xor_si128(hm, _mm_xor_si128(h0, h1));
-	_mm_storeu_si128((__m128i *)r, l0);
-	_mm_storeu_si128((__m128i *)(r + 2), _mm_xor_si128(h0, lm));
-	_mm_storeu_si128((__m128i *)(r + 4), _mm_xor_si128(l1, hm));
-	_mm_storeu_si128((__m128i *)(r + 6), h1);
+	r[0] = l0;
+	r[1] = _mm_xor_si128(h0, lm);
+	r[2] = _mm_xor_si128(l1, hm);
+	r[3] = h1;
 }
 
-/* r[0 .. 2n) = a * b for n <= 4 words; shorter blocks are zero-padded. */
-static void pclmul_leaf(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n)
+/* r[0 .. 2n) = a[0 .. n) * b[0 .. n) in units; r must not overlap a, b or
+ * scratch, which needs about 4n + 4 log2(n) units. */
+static void karatsuba_units(unit *restrict r, const unit *restrict a, const unit *restrict b,
+			    size_t n, unit *restrict scratch)
 {
-	if (n == 4) {
-		mul256(r, a, b);
+	if (n == 1) {
+		mul_1unit(&r[0], &r[1], a[0], b[0]);
 		return;
 	}
-	uint64_t pa[4] = { 0 }, pb[4] = { 0 }, pr[8];
-	memcpy(pa, a, n * sizeof(uint64_t));
-	memcpy(pb, b, n * sizeof(uint64_t));
-	mul256(pr, pa, pb);
-	memcpy(r, pr, 2 * n * sizeof(uint64_t));
-	pqtun_memzero(pa, sizeof(pa));
-	pqtun_memzero(pb, sizeof(pb));
-	pqtun_memzero(pr, sizeof(pr));
-}
+	if (n == 2) {
+		mul_2units(r, a[0], a[1], b[0], b[1]);
+		return;
+	}
+	const size_t h = (n + 1) / 2, l = n - h;
+	unit *restrict sum_a = scratch;
+	unit *restrict sum_b = scratch + h;
+	unit *restrict mid = scratch + 2 * h;
 
-#define GF2X_KARATSUBA pclmul_karatsuba
-#define GF2X_LEAF_MAX 4
-#define GF2X_LEAF pclmul_leaf
-#include "crypto/hqc/gf2x_karatsuba.h"
+	karatsuba_units(r, a, b, h, scratch);
+	karatsuba_units(r + 2 * h, a + h, b + h, l, scratch);
+	for (size_t i = 0; i < l; i++) {
+		sum_a[i] = _mm_xor_si128(a[i], a[h + i]);
+		sum_b[i] = _mm_xor_si128(b[i], b[h + i]);
+	}
+	if (l < h) {
+		sum_a[h - 1] = a[h - 1];
+		sum_b[h - 1] = b[h - 1];
+	}
+	karatsuba_units(mid, sum_a, sum_b, h, scratch + 4 * h);
+
+	/* Recombination as in gf2x_karatsuba.h, on units: quarters L0,
+	 * L0 + H0 + L2 + ML, H0 + L2 + H2 + MH, H2 with t = H0 + L2 shared. */
+	unit *restrict r1 = r + h, *restrict r2 = r + 2 * h;
+	const unit *restrict r3 = r + 3 * h;
+	const size_t h2_len = 2 * l - h;
+	for (size_t i = 0; i < h2_len; i++) {
+		const unit t = _mm_xor_si128(r1[i], r2[i]);
+		r1[i] = _mm_xor_si128(t, _mm_xor_si128(r[i], mid[i]));
+		r2[i] = _mm_xor_si128(t, _mm_xor_si128(r3[i], mid[h + i]));
+	}
+	for (size_t i = h2_len; i < h; i++) {
+		const unit t = _mm_xor_si128(r1[i], r2[i]);
+		r1[i] = _mm_xor_si128(t, _mm_xor_si128(r[i], mid[i]));
+		r2[i] = _mm_xor_si128(t, mid[h + i]);
+	}
+}
 
 void hqc_gf2x_mul_mod_pclmul(uint64_t *out, const uint64_t *a, const uint64_t *b)
 {
+	/* Work area: product (2 * PAD_UNITS), padded a and b, scratch. */
 	uint64_t *work = hqc_gf2x_work_area();
-	pclmul_karatsuba(work, a, b, HQC_VEC_WORDS, work + 2 * HQC_VEC_WORDS);
-	hqc_gf2x_reduce(out, work);
+	unit *prod = (unit *)work;
+	unit *pa = prod + 2 * PAD_UNITS;
+	unit *pb = pa + PAD_UNITS;
+	unit *scratch = pb + PAD_UNITS;
+	memcpy(pa, a, HQC_VEC_WORDS * sizeof(uint64_t));
+	memcpy(pb, b, HQC_VEC_WORDS * sizeof(uint64_t));
+	memset((uint64_t *)pa + HQC_VEC_WORDS, 0, (HQC_GF2X_PAD_WORDS - HQC_VEC_WORDS) * sizeof(uint64_t));
+	memset((uint64_t *)pb + HQC_VEC_WORDS, 0, (HQC_GF2X_PAD_WORDS - HQC_VEC_WORDS) * sizeof(uint64_t));
+	karatsuba_units(prod, pa, pb, PAD_UNITS, scratch);
+	hqc_gf2x_reduce(out, work); /* words >= 2 * HQC_VEC_WORDS of prod are 0 */
 	pqtun_memzero(work, HQC_GF2X_WORK_WORDS * sizeof(uint64_t));
 }
