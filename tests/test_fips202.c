@@ -14,6 +14,10 @@
 #include <openssl/evp.h>
 
 #include "crypto/fips202.h"
+#ifdef PQTUN_HAVE_X86_64
+#include "crypto/fips202x4.h"
+#include "util/cpu.h"
+#endif
 
 #define MAX_IN (4 * SHAKE128_RATE + 64)
 #define MAX_OUT (5 * SHAKE128_RATE + 17)
@@ -215,6 +219,42 @@ static void test_wipe(void **state)
 		assert_int_equal(p[i], 0);
 }
 
+/* Four-way Keccak (AVX2) against the scalar SHAKE: every instance must
+ * produce its own stream, for inputs up to three blocks long. */
+static void test_keccakx4(void **state)
+{
+	(void)state;
+#ifdef PQTUN_HAVE_X86_64
+	if (!pqtun_cpu_has_avx2()) {
+		print_message("# no AVX2: 4-way Keccak not tested\n");
+		return;
+	}
+	const unsigned int rates[2] = { SHAKE128_RATE, SHAKE256_RATE };
+	for (int r = 0; r < 2; r++) {
+		unsigned int rate = rates[r];
+		for (size_t inlen = 0; inlen <= 3 * rate + 1; inlen += (inlen < 40 ? 1 : 13)) {
+			uint8_t in[4][3 * SHAKE128_RATE + 2], out[4][3 * SHAKE128_RATE];
+			uint8_t want[3 * SHAKE128_RATE];
+			keccakx4_state st;
+			for (int j = 0; j < 4; j++)
+				rng_fill(in[j], sizeof(in[j]));
+			keccakx4_absorb_once(&st, rate, 0x1f, in[0], in[1], in[2], in[3], inlen);
+			keccakx4_squeezeblocks(out[0], out[1], out[2], out[3], 2, rate, &st);
+			keccakx4_squeezeblocks(out[0] + 2 * rate, out[1] + 2 * rate, out[2] + 2 * rate,
+					       out[3] + 2 * rate, 1, rate, &st);
+			for (int j = 0; j < 4; j++) {
+				if (rate == SHAKE128_RATE)
+					shake128(want, 3 * rate, in[j], inlen);
+				else
+					shake256(want, 3 * rate, in[j], inlen);
+				if (memcmp(out[j], want, 3 * rate) != 0)
+					fail_msg("x4 rate %u inlen %zu instance %d differs", rate, inlen, j);
+			}
+		}
+	}
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_squeezeblocks),
 		cmocka_unit_test(test_wipe),
+		cmocka_unit_test(test_keccakx4),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

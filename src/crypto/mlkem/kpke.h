@@ -7,6 +7,10 @@
 
 #include "crypto/mlkem/params.h"
 
+#ifdef PQTUN_HAVE_X86_64
+#define MLKEM_HAVE_AVX2_IMPL 1
+#endif
+
 typedef struct {
 	/* K-PKE.KeyGen after G: rho_sigma = rho || sigma (sigma secret).
 	 * Writes ek (public) and dk_pke (secret). */

@@ -1,0 +1,94 @@
+/* AVX2 K-PKE: vector NTT/basemul (ntt_avx2.c) and four SHAKE instances at
+ * once (fips202x4) for matrix sampling and noise. The K-PKE logic itself is
+ * the shared template, compiled here with AVX2 enabled. */
+#include "crypto/mlkem/kpke.h"
+
+#include <string.h>
+
+#include "crypto/fips202.h"
+#include "crypto/fips202x4.h"
+#include "crypto/mlkem/ntt_avx2.h"
+#include "crypto/mlkem/poly.h"
+#include "util/mem.h"
+
+/* SampleNTT for the whole matrix, four entries (one row) at a time; same
+ * entry order and seeds as the portable gen_matrix. rho is public. */
+static void gen_matrix_avx2(mlkem_polyvec a[MLKEM_K], const uint8_t rho[MLKEM_SYMBYTES],
+			    int transposed)
+{
+	uint8_t buf[4][MLKEM_XOF_BLOCKS * SHAKE128_RATE];
+	uint8_t ext[4][MLKEM_SYMBYTES + 2];
+	keccakx4_state st;
+
+	for (unsigned int i = 0; i < MLKEM_K; i++) {
+		unsigned int ctr[4];
+		for (unsigned int j = 0; j < 4; j++) {
+			memcpy(ext[j], rho, MLKEM_SYMBYTES);
+			ext[j][MLKEM_SYMBYTES] = (uint8_t)(transposed ? i : j);
+			ext[j][MLKEM_SYMBYTES + 1] = (uint8_t)(transposed ? j : i);
+		}
+		keccakx4_absorb_once(&st, SHAKE128_RATE, 0x1f, ext[0], ext[1], ext[2], ext[3],
+				     sizeof(ext[0]));
+		keccakx4_squeezeblocks(buf[0], buf[1], buf[2], buf[3], MLKEM_XOF_BLOCKS,
+				       SHAKE128_RATE, &st);
+		for (unsigned int j = 0; j < 4; j++)
+			ctr[j] = mlkem_rej_uniform(a[i].v[j].c, 0, MLKEM_N, buf[j], sizeof(buf[j]));
+		while (ctr[0] < MLKEM_N || ctr[1] < MLKEM_N || ctr[2] < MLKEM_N || ctr[3] < MLKEM_N) {
+			keccakx4_squeezeblocks(buf[0], buf[1], buf[2], buf[3], 1, SHAKE128_RATE, &st);
+			for (unsigned int j = 0; j < 4; j++)
+				ctr[j] = mlkem_rej_uniform(a[i].v[j].c, ctr[j], MLKEM_N, buf[j],
+							   SHAKE128_RATE);
+		}
+	}
+}
+
+/* Four SamplePolyCBD_2(PRF(seed, first + i)) at once. */
+static void noise4_avx2(mlkem_poly r[4], const uint8_t seed[MLKEM_SYMBYTES], uint8_t first)
+{
+	uint8_t ext[4][MLKEM_SYMBYTES + 1];
+	uint8_t buf[4][SHAKE256_RATE];
+	keccakx4_state st;
+
+	for (unsigned int j = 0; j < 4; j++) {
+		memcpy(ext[j], seed, MLKEM_SYMBYTES);
+		ext[j][MLKEM_SYMBYTES] = (uint8_t)(first + j);
+	}
+	keccakx4_absorb_once(&st, SHAKE256_RATE, 0x1f, ext[0], ext[1], ext[2], ext[3],
+			     sizeof(ext[0]));
+	/* One SHAKE-256 block (136 bytes) covers the 128 bytes CBD_2 needs. */
+	keccakx4_squeezeblocks(buf[0], buf[1], buf[2], buf[3], 1, SHAKE256_RATE, &st);
+	for (unsigned int j = 0; j < 4; j++)
+		mlkem_poly_cbd2(&r[j], buf[j]);
+	pqtun_memzero(ext, sizeof(ext));
+	pqtun_memzero(buf, sizeof(buf));
+	pqtun_memzero(&st, sizeof(st));
+}
+
+static void noise1_avx2(mlkem_poly *r, const uint8_t seed[MLKEM_SYMBYTES], uint8_t nonce)
+{
+	uint8_t ext[MLKEM_SYMBYTES + 1], buf[64 * MLKEM_ETA2];
+	memcpy(ext, seed, MLKEM_SYMBYTES);
+	ext[MLKEM_SYMBYTES] = nonce;
+	shake256(buf, sizeof(buf), ext, sizeof(ext));
+	mlkem_poly_cbd2(r, buf);
+	pqtun_memzero(ext, sizeof(ext));
+	pqtun_memzero(buf, sizeof(buf));
+}
+
+static inline void ntt_poly_avx2(mlkem_poly *p) { mlkem_ntt_avx2(p->c); }
+static inline void invntt_poly_avx2(mlkem_poly *p) { mlkem_invntt_avx2(p->c); }
+
+#define KPKE_NTT ntt_poly_avx2
+#define KPKE_INVNTT invntt_poly_avx2
+#define KPKE_BASEMUL_ACC mlkem_basemul_acc_avx2
+#define KPKE_GEN_MATRIX gen_matrix_avx2
+#define KPKE_NOISE4 noise4_avx2
+#define KPKE_NOISE1 noise1_avx2
+#define KPKE_NAME(x) kpke_avx2_##x
+#include "crypto/mlkem/kpke_template.h"
+
+const mlkem_kpke_impl mlkem_kpke_avx2 = {
+	.keygen = kpke_avx2_keygen,
+	.encrypt = kpke_avx2_encrypt,
+	.decrypt = kpke_avx2_decrypt,
+};
