@@ -209,7 +209,8 @@ static int session_start(struct call *c)
 	char authority[300], timeout[16];
 	snprintf(authority, sizeof(authority), strchr(c->opts->host, ':') ? "[%s]:%u" : "%s:%u",
 		 c->opts->host, c->opts->port);
-	grpc_timeout_format(timeout, (uint64_t)pqtun_ms_until(c->opts->deadline_ms));
+	grpc_timeout_format(timeout, c->opts->grpc_timeout_ms ? c->opts->grpc_timeout_ms
+							 : (uint64_t)pqtun_ms_until(c->opts->deadline_ms));
 #define NV(n, v) { (uint8_t *)(n), (uint8_t *)(v), strlen(n), strlen(v), NGHTTP2_NV_FLAG_NONE }
 	const nghttp2_nv hdrs[] = {
 		NV(":method", "POST"),

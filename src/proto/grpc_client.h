@@ -29,6 +29,7 @@ struct grpc_call_options {
 	uint64_t deadline_ms;    /* monotonic (pqtun_now_ms) */
 	size_t max_response;     /* largest response message accepted */
 	int mss;                 /* >0: TCP_MAXSEG before connect */
+	uint64_t grpc_timeout_ms; /* grpc-timeout sent; 0 = time left until deadline_ms */
 };
 
 /* Send one request message (frame = 5-byte prefix + message) and wait for

@@ -197,6 +197,16 @@ static void stream_unlink_free(struct relay_stream *s)
 	free(s);
 }
 
+/* Answer an error decided by the event loop and log it like the service's
+ * own rejections. */
+static void stream_reject(struct relay_stream *s, int status, const char *message)
+{
+	char addr[64];
+	relay_format_addr(addr, sizeof(addr), (const struct sockaddr *)&s->conn->peer, s->conn->peer_len);
+	log_warn("relay: rejected request from %s: %s: %s", addr, pqtun_grpc_status_name(status), message);
+	stream_respond_error(s, status, message);
+}
+
 /* The request on s is complete: hand it to a worker. */
 static void stream_dispatch(struct relay_stream *s)
 {
@@ -207,23 +217,23 @@ static void stream_dispatch(struct relay_stream *s)
 		return;
 	c->requests_completed++;
 	if (!s->method_ok || !s->path_ok) {
-		stream_respond_error(s, PQTUN_GRPC_UNIMPLEMENTED,
+		stream_reject(s, PQTUN_GRPC_UNIMPLEMENTED,
 				     "unknown method (only " GRPC_METHOD_PATH " is served)");
 		return;
 	}
 	if (!s->ctype_ok) {
-		stream_respond_error(s, PQTUN_GRPC_INVALID_ARGUMENT, "content-type must be application/grpc");
+		stream_reject(s, PQTUN_GRPC_INVALID_ARGUMENT, "content-type must be application/grpc");
 		return;
 	}
 	if (!grpc_reader_complete(&s->reader)) {
-		stream_respond_error(s, PQTUN_GRPC_INVALID_ARGUMENT,
+		stream_reject(s, PQTUN_GRPC_INVALID_ARGUMENT,
 				     grpc_reader_seen(&s->reader) ? "truncated request message"
 								  : "request has no message");
 		return;
 	}
 	struct relay_job *job = calloc(1, sizeof(*job));
 	if (!job) {
-		stream_respond_error(s, PQTUN_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+		stream_reject(s, PQTUN_GRPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	job->conn = c;
@@ -236,7 +246,7 @@ static void stream_dispatch(struct relay_stream *s)
 	job->deadline_ms = s->deadline_ms;
 	if (relay_workers_submit(&r->workers, job) != 0) {
 		relay_job_free(job);
-		stream_respond_error(s, PQTUN_GRPC_RESOURCE_EXHAUSTED, "relay busy, try again");
+		stream_reject(s, PQTUN_GRPC_RESOURCE_EXHAUSTED, "relay busy, try again");
 		return;
 	}
 	s->dispatched = 1;
@@ -309,25 +319,26 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
 		return 0;
 	s->reader_error = 1;
 	grpc_reader_free(&s->reader);
+	int status = PQTUN_GRPC_INVALID_ARGUMENT;
 	switch (rc) {
 	case GRPC_READ_TOO_LARGE:
+		status = PQTUN_GRPC_RESOURCE_EXHAUSTED;
 		snprintf(msg, sizeof(msg), "request message larger than the maximum of %zu bytes",
 			 s->conn->relay->cfg.max_message_size);
-		stream_respond_error(s, PQTUN_GRPC_RESOURCE_EXHAUSTED, msg);
 		break;
 	case GRPC_READ_COMPRESSED:
-		stream_respond_error(s, PQTUN_GRPC_UNIMPLEMENTED, "compressed messages are not supported");
+		status = PQTUN_GRPC_UNIMPLEMENTED;
+		snprintf(msg, sizeof(msg), "compressed messages are not supported");
 		break;
 	case GRPC_READ_TRAILING:
-		stream_respond_error(s, PQTUN_GRPC_INVALID_ARGUMENT, "more than one request message in a unary call");
+		snprintf(msg, sizeof(msg), "more than one request message in a unary call");
 		break;
 	default:
-		stream_respond_error(s, PQTUN_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+		status = PQTUN_GRPC_RESOURCE_EXHAUSTED;
+		snprintf(msg, sizeof(msg), "out of memory");
 		break;
 	}
-	char addr[64];
-	relay_format_addr(addr, sizeof(addr), (const struct sockaddr *)&s->conn->peer, s->conn->peer_len);
-	log_warn("relay: rejected request from %s: %s: %s", addr, pqtun_grpc_status_name(s->status), msg[0] && rc == GRPC_READ_TOO_LARGE ? msg : "bad request framing");
+	stream_reject(s, status, msg);
 	return 0;
 }
 
