@@ -108,10 +108,12 @@ uint32_t pqtun_net_pick_table(const struct pqtun_tunconf *conf)
 	if (!full || conf->table[0])
 		return 0;
 	for (uint32_t t = 51820; t < 51820 + 1000; t++) {
+		/* free: no routes (newer iproute2 fails for a table it has not
+		 * seen, older ones print nothing) */
 		char o4[256], o6[256];
-		pqtun_runf(o4, sizeof(o4), "ip -4 route show table %u", t);
-		pqtun_runf(o6, sizeof(o6), "ip -6 route show table %u", t);
-		if (!o4[0] && !o6[0])
+		int r4 = pqtun_runf(o4, sizeof(o4), "ip -4 route show table %u", t);
+		int r6 = pqtun_runf(o6, sizeof(o6), "ip -6 route show table %u", t);
+		if ((r4 != 0 || !o4[0]) && (r6 != 0 || !o6[0]))
 			return t;
 	}
 	return 0;

@@ -1,0 +1,74 @@
+# tunnel.sh: relays and client configs for the `pqtun up` tests and the
+# demo, on top of netns.sh (source that first).
+#
+#   tunnel_relay NS IFACE PRIV LISTEN_PORT GATEWAY_CIDR LOG
+#       start a relay in NS: wireguard-go interface IFACE with private key
+#       PRIV, the gateway address (e.g. 10.64.0.1/24) and the config service
+#       on GATEWAY:1337. Uses `pqtun serve --interface IFACE` when this build
+#       has it; otherwise `pqtun serve --json` plus a small loop that loads
+#       each registered ephemeral peer (key + PSK, taking over the parent's
+#       allowed IPs) into IFACE with `wg set`, which is what the relay mode
+#       does (PROTOCOL.md §9). Sets TUNNEL_RELAY_PID and TUNNEL_RELAY_MODE.
+#   tunnel_relay_add_peer NS IFACE PUB ALLOWED   add a normal (parent) peer
+#   tunnel_psk_of NS IFACE PUB    the PSK WireGuard in NS uses for peer PUB
+#   tunnel_leftovers NS IFACE     print whatever `pqtun up` could have left
+#                                 behind in NS (interface, rules, tables,
+#                                 state); empty output = clean
+
+tunnel_has_relay_mode() {
+	"$PQTUN" serve --help 2>&1 | grep -q -- '--interface'
+}
+
+tunnel_relay() {
+	local ns=$1 ifc=$2 priv=$3 port=$4 gw=$5 log=$6
+	netns_wg_add "$ns" "$ifc" "$gw"
+	printf '%s\n' "$priv" >"$NETNS_TMP/$ifc.key"
+	netns_wg "$ns" set "$ifc" private-key "$NETNS_TMP/$ifc.key" listen-port "$port" ||
+		netns_fail "cannot configure relay $ifc"
+	rm -f "$NETNS_TMP/$ifc.key"
+	local addr=${gw%/*}
+	if tunnel_has_relay_mode; then
+		TUNNEL_RELAY_MODE="pqtun serve --interface"
+		netns_bg "$ns" "$log" "$PQTUN" -v serve --interface "$ifc" --listen "$addr:1337"
+	else
+		TUNNEL_RELAY_MODE="pqtun serve --json + wg set (relay mode not in this build)"
+		netns_bg "$ns" "$log" bash -c '
+			ifc=$1; shift
+			"$@" | while IFS= read -r line; do
+				echo "$line"
+				get() { printf "%s" "$line" | sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+				parent=$(get parent); eph=$(get ephemeral); psk=$(get psk)
+				[ -n "$parent" ] && [ -n "$eph" ] || continue
+				allowed=$(wg show "$ifc" allowed-ips | awk -v k="$parent" "\$1 == k { \$1 = \"\"; print }" | xargs | tr " " ",")
+				f=$(mktemp); printf "%s\n" "${psk:-}" >"$f"
+				if [ -n "$psk" ]; then
+					wg set "$ifc" peer "$eph" preshared-key "$f" allowed-ips "$allowed"
+				else
+					wg set "$ifc" peer "$eph" allowed-ips "$allowed"
+				fi
+				rm -f "$f"
+				echo "relay: ephemeral peer $eph loaded (allowed $allowed)"
+			done' relay "$ifc" "$PQTUN" serve --listen "$addr:1337" --json
+	fi
+	TUNNEL_RELAY_PID=$NETNS_LAST_PID
+	netns_wait_port "$ns" "$addr" 1337 10 || netns_fail "relay config service did not start: $(cat "$log")"
+}
+
+tunnel_relay_add_peer() {
+	netns_wg "$1" set "$2" peer "$3" allowed-ips "$4" || netns_fail "cannot add peer to $2"
+}
+
+tunnel_psk_of() {
+	netns_wg "$1" show "$2" preshared-keys | awk -v k="$3" '$1 == k { print $2 }'
+}
+
+tunnel_leftovers() {
+	local ns=$1 ifc=$2
+	ip -n "$ns" link show "$ifc" >/dev/null 2>&1 && echo "interface $ifc"
+	ip netns exec "$ns" nft list tables 2>/dev/null | grep -q "pqtun_" && echo "nft table: $(ip netns exec "$ns" nft list tables | grep pqtun_)"
+	ip -n "$ns" -4 rule | grep -E "fwmark|suppress_prefixlength" | sed 's/^/rule /'
+	ip -n "$ns" -4 route show table all 2>/dev/null | grep -w "$ifc" | sed 's/^/route /'
+	[ -e "${PQTUN_RUN_DIR:-/run/pqtun}/$ifc.state" ] && echo "state file"
+	[ -e "/var/run/wireguard/$ifc.sock" ] && echo "wireguard socket"
+	return 0
+}

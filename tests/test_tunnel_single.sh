@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# pqtun up/down, single hop, for real: a relay namespace (wireguard-go +
+# config service) and a client namespace joined by a veth pair. The client
+# brings the tunnel up with full-tunnel routing, negotiates a post-quantum
+# PSK, and switches to the ephemeral peer. Checks: both sides hold the same
+# PSK for the ephemeral key, ping and TCP pass through the tunnel, status
+# reports it, and `down` leaves no interface, route, rule, nft table or
+# state behind.
+set -u
+PQTUN=${PQTUN:?path of the pqtun binary}
+SRC=${PQTUN_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$SRC/tests/support/netns.sh"
+. "$SRC/tests/support/tunnel.sh"
+netns_require
+command -v nft >/dev/null || netns_skip "nft (nftables) not installed"
+netns_setup "pqs$$"
+P=$NETNS_PREFIX R=${P}R C=${P}C CIF=${P}c
+trap 'ip netns exec "$C" "$PQTUN" -q down "$CIF" >/dev/null 2>&1; netns_cleanup' EXIT
+
+netns_add "$R"
+netns_add "$C"
+netns_veth "$R" "${P}vr" 10.201.0.1/24 "$C" "${P}vc" 10.201.0.2/24
+netns_genkey rpriv rpub
+netns_genkey cpriv cpub
+tunnel_relay "$R" "${P}r" "$rpriv" 51820 10.64.0.1/24 "$NETNS_TMP/relay.log"
+tunnel_relay_add_peer "$R" "${P}r" "$cpub" 10.64.0.2/32
+echo "relay: $TUNNEL_RELAY_MODE"
+
+cat >"$NETNS_TMP/$CIF.conf" <<EOC
+[Interface]
+PrivateKey = $cpriv
+Address = 10.64.0.2/32
+PostUp = echo postup-ran-for-%i > $NETNS_TMP/postup
+[Peer]
+PublicKey = $rpub
+Endpoint = 10.201.0.1:51820
+AllowedIPs = 0.0.0.0/0
+EOC
+
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+if ! ip netns exec "$C" "$PQTUN" up --timeout-scale 0.5 --max-attempts 2 "$NETNS_TMP/$CIF.conf"; then
+	bad "pqtun up failed; relay log: $(cat "$NETNS_TMP/relay.log")"
+else
+	eph=$(ip netns exec "$C" wg show "$CIF" public-key)
+	[ "$eph" != "$cpub" ] || bad "interface still uses the long-lived key"
+	cpsk=$(tunnel_psk_of "$C" "$CIF" "$rpub")
+	rpsk=$(tunnel_psk_of "$R" "${P}r" "$eph")
+	[ -n "$cpsk" ] && [ "$cpsk" != "(none)" ] || bad "client has no PSK"
+	[ "$cpsk" = "$rpsk" ] || bad "PSK differs: client $cpsk relay $rpsk"
+	ip netns exec "$C" ping -c 2 -W 2 10.64.0.1 >/dev/null || bad "ping through the tunnel failed"
+	netns_wait_handshake "$R" "${P}r" "$eph" 5 || bad "relay saw no handshake from the ephemeral key"
+	# TCP through the ephemeral tunnel: the relay's config service again.
+	netns_wait_port "$C" 10.64.0.1 1337 3 || bad "TCP through the tunnel failed"
+	ip netns exec "$C" nft list tables | grep -q pqtun_ && bad "restriction still in place after negotiation"
+	st=$(ip netns exec "$C" "$PQTUN" status --json "$CIF")
+	echo "status: $st"
+	printf '%s' "$st" | grep -q '"post_quantum":true' || bad "status does not report the PQ PSK"
+	printf '%s' "$st" | grep -q '"kems":"ML-KEM-1024,HQC-256"' || bad "status lacks the KEMs"
+	grep -q "postup-ran-for-$CIF" "$NETNS_TMP/postup" 2>/dev/null || bad "PostUp hook did not run with %i"
+	# A second `up` of the same interface is refused and changes nothing.
+	ip netns exec "$C" "$PQTUN" up "$NETNS_TMP/$CIF.conf" 2>/dev/null && bad "second up succeeded"
+	ip -n "$C" link show "$CIF" >/dev/null 2>&1 || bad "second up removed the running interface"
+fi
+
+ip netns exec "$C" "$PQTUN" down "$CIF" || bad "pqtun down failed"
+left=$(tunnel_leftovers "$C" "$CIF")
+[ -z "$left" ] || bad "left behind after down: $left"
+ip netns exec "$C" "$PQTUN" down "$CIF" 2>/dev/null && bad "down of an unknown tunnel succeeded"
+
+[ $fail = 0 ] && echo "PASS: single hop up/down"
+exit $fail
