@@ -46,6 +46,7 @@ int mce460896f_enc_derand(uint8_t ct[MCE460896F_CT_BYTES], uint8_t ss[MCE460896F
 	do {
 		if (rnd(rnd_ctx, rand, sizeof(rand)) != 0) {
 			pqtun_memzero(rand, sizeof(rand));
+			pqtun_memzero(e, sizeof(e));
 			memset(ct, 0, MCE460896F_CT_BYTES);
 			pqtun_memzero(ss, MCE460896F_SS_BYTES);
 			return PQTUN_KEM_RANDOMNESS;
