@@ -9,6 +9,7 @@
 #include "crypto/fips202x4.h"
 #include "crypto/mlkem/ntt_avx2.h"
 #include "crypto/mlkem/poly.h"
+#include "crypto/mlkem/rej_avx2.h"
 #include "util/mem.h"
 
 /* SampleNTT for the whole matrix, four entries (one row) at a time; same
@@ -32,12 +33,12 @@ static void gen_matrix_avx2(mlkem_polyvec a[MLKEM_K], const uint8_t rho[MLKEM_SY
 		keccakx4_squeezeblocks(buf[0], buf[1], buf[2], buf[3], MLKEM_XOF_BLOCKS,
 				       SHAKE128_RATE, &st);
 		for (unsigned int j = 0; j < 4; j++)
-			ctr[j] = mlkem_rej_uniform(a[i].v[j].c, 0, MLKEM_N, buf[j], sizeof(buf[j]));
+			ctr[j] = mlkem_rej_uniform_avx2(a[i].v[j].c, 0, buf[j], sizeof(buf[j]));
 		while (ctr[0] < MLKEM_N || ctr[1] < MLKEM_N || ctr[2] < MLKEM_N || ctr[3] < MLKEM_N) {
 			keccakx4_squeezeblocks(buf[0], buf[1], buf[2], buf[3], 1, SHAKE128_RATE, &st);
 			for (unsigned int j = 0; j < 4; j++)
-				ctr[j] = mlkem_rej_uniform(a[i].v[j].c, ctr[j], MLKEM_N, buf[j],
-							   SHAKE128_RATE);
+				ctr[j] = mlkem_rej_uniform_avx2(a[i].v[j].c, ctr[j], buf[j],
+								SHAKE128_RATE);
 		}
 	}
 }
