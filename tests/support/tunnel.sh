@@ -72,3 +72,53 @@ tunnel_leftovers() {
 	[ -e "/var/run/wireguard/$ifc.sock" ] && echo "wireguard socket"
 	return 0
 }
+
+# tunnel_relay_silence NS on|off: make the relay's config service (TCP 1337)
+# silent (incoming packets dropped, so clients see a timeout) or answer again.
+tunnel_relay_silence() {
+	if [ "$2" = on ]; then
+		ip netns exec "$1" nft -f - <<NFT || netns_fail "cannot silence the relay"
+table inet pqtest_silence {
+	chain in { type filter hook input priority -20; policy accept; tcp dport 1337 drop; }
+}
+NFT
+	else
+		ip netns exec "$1" nft delete table inet pqtest_silence 2>/dev/null || true
+	fi
+}
+
+# tunnel_wait_phase PHASE IFACE TIMEOUT_S: wait until pqtun's state says PHASE.
+tunnel_wait_phase() {
+	local f="${PQTUN_RUN_DIR:-/run/pqtun}/$2.state" n=0
+	while ! grep -qx "phase $1" "$f" 2>/dev/null; do
+		[ $n -lt $(($3 * 20)) ] || return 1
+		sleep 0.05
+		n=$((n + 1))
+	done
+}
+
+# tunnel_single_setup: relay namespace R and client namespace C, relay up
+# with the client's long-lived key as its peer and a second in-tunnel
+# address 10.64.0.9; writes the client config $NETNS_TMP/$CIF.conf.
+# Needs P set; sets R C CIF RIF rpub cpub.
+tunnel_single_setup() {
+	R=${P}R C=${P}C CIF=${P}c RIF=${P}r
+	netns_add "$R"
+	netns_add "$C"
+	netns_veth "$R" "${P}vr" 10.201.0.1/24 "$C" "${P}vc" 10.201.0.2/24
+	local rpriv cpriv
+	netns_genkey rpriv rpub
+	netns_genkey cpriv cpub
+	tunnel_relay "$R" "$RIF" "$rpriv" 51820 10.64.0.1/24 "$NETNS_TMP/relay.log"
+	tunnel_relay_add_peer "$R" "$RIF" "$cpub" 10.64.0.2/32
+	ip -n "$R" addr add 10.64.0.9/32 dev "$RIF"
+	cat >"$NETNS_TMP/$CIF.conf" <<EOC
+[Interface]
+PrivateKey = $cpriv
+Address = 10.64.0.2/32
+[Peer]
+PublicKey = $rpub
+Endpoint = 10.201.0.1:51820
+AllowedIPs = 0.0.0.0/0
+EOC
+}
