@@ -230,6 +230,25 @@ static void test_concatenated(void **state)
 	}
 }
 
+static void test_dedup(void **state)
+{
+	(void)state;
+	uint32_t a[HQC_MAX_WEIGHT], b[HQC_MAX_WEIGHT];
+	for (int trial = 0; trial < 300; trial++) {
+		unsigned int w = 1 + rng_below(HQC_MAX_WEIGHT);
+		uint32_t spread = 1 + rng_below(trial < 150 ? 4 : 300); /* many repeats */
+		for (unsigned int i = 0; i < w; i++)
+			a[i] = i + rng_below(spread);
+		memcpy(b, a, sizeof(a));
+		hqc_support_dedup_portable(a, w);
+		hqc_support_dedup(b, w);
+		assert_memory_equal(a, b, w * sizeof(uint32_t));
+		for (unsigned int i = 0; i < w; i++)
+			for (unsigned int j = i + 1; j < w; j++)
+				assert_int_not_equal(a[i], a[j]);
+	}
+}
+
 static int popcount_vec(const uint64_t *v)
 {
 	int n = 0;
@@ -321,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_rm),
 		cmocka_unit_test(test_concatenated),
 		cmocka_unit_test(test_sampler),
+		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_vec_bytes),
 		cmocka_unit_test_setup_teardown(test_concatenated, force_portable, force_auto),
 		cmocka_unit_test_setup_teardown(test_sampler, force_portable, force_auto),

@@ -54,6 +54,12 @@ void hqc_sample_support(hqc_xof *xof, uint32_t *support, unsigned int weight)
 			     (uint32_t)rnd[4 * i + 2] << 16 | (uint32_t)rnd[4 * i + 3] << 24;
 		support[i] = i + reduce_mod_n_minus(r, i);
 	}
+	hqc_support_dedup(support, weight);
+	pqtun_memzero(rnd, sizeof(rnd));
+}
+
+void hqc_support_dedup_portable(uint32_t *support, unsigned int weight)
+{
 	/* Position i is >= i, so replacing a repeated one by i cannot collide
 	 * with any later (already final) position j > i. */
 	for (unsigned int i = weight - 1; i-- > 0;) {
@@ -63,7 +69,17 @@ void hqc_sample_support(hqc_xof *xof, uint32_t *support, unsigned int weight)
 		uint32_t mask = 0U - found;
 		support[i] = (mask & i) | (~mask & si);
 	}
-	pqtun_memzero(rnd, sizeof(rnd));
+}
+
+void hqc_support_dedup(uint32_t *support, unsigned int weight)
+{
+#ifdef PQTUN_HAVE_X86_64
+	if (pqtun_use_avx2()) {
+		hqc_support_dedup_avx2(support, weight);
+		return;
+	}
+#endif
+	hqc_support_dedup_portable(support, weight);
 }
 
 void hqc_support_to_vec_portable(uint64_t *v, const uint32_t *support, unsigned int weight)

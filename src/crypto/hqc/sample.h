@@ -22,6 +22,14 @@
  * vector. weight <= HQC_MAX_WEIGHT. */
 void hqc_sample_support(hqc_xof *xof, uint32_t *support, unsigned int weight);
 
+/* The duplicate rule above, in place on weight candidate positions
+ * (position i >= i). Constant time. Picks the fastest implementation. */
+void hqc_support_dedup(uint32_t *support, unsigned int weight);
+void hqc_support_dedup_portable(uint32_t *support, unsigned int weight);
+#ifdef PQTUN_HAVE_X86_64
+void hqc_support_dedup_avx2(uint32_t *support, unsigned int weight);
+#endif
+
 /* v (HQC_VEC_WORDS words, overwritten) = the vector whose ones are the
  * weight distinct positions in support. Constant time in the positions.
  * Picks the fastest implementation allowed (src/util/cpu.h). */

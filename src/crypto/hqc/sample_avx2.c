@@ -46,3 +46,26 @@ void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int 
 	pqtun_memzero(word, sizeof(word));
 	pqtun_memzero(bit, sizeof(bit));
 }
+
+void hqc_support_dedup_avx2(uint32_t *support, unsigned int weight)
+{
+	/* Padded copy: lanes past weight hold a value no position can have. */
+	uint32_t pad[HQC_MAX_WEIGHT + 8];
+	for (unsigned int i = 0; i < HQC_MAX_WEIGHT + 8; i++)
+		pad[i] = 0xffffffffU;
+	memcpy(pad, support, weight * sizeof(uint32_t));
+
+	for (unsigned int i = weight - 1; i-- > 0;) {
+		__m256i si = _mm256_set1_epi32((int)pad[i]);
+		__m256i hit = _mm256_setzero_si256();
+		for (unsigned int j = i + 1; j < weight; j += 8) {
+			__m256i x = _mm256_loadu_si256((const __m256i *)(pad + j));
+			hit = _mm256_or_si256(hit, _mm256_cmpeq_epi32(x, si));
+		}
+		/* testz is 1 when no lane matched: mask = all ones on a match */
+		uint32_t mask = (uint32_t)_mm256_testz_si256(hit, hit) - 1U;
+		pad[i] = (mask & i) | (~mask & pad[i]);
+	}
+	memcpy(support, pad, weight * sizeof(uint32_t));
+	pqtun_memzero(pad, sizeof(pad));
+}
