@@ -122,3 +122,51 @@ Endpoint = 10.201.0.1:51820
 AllowedIPs = 0.0.0.0/0
 EOC
 }
+
+# tunnel_multihop_setup: client C -- entry relay E -- exit relay X.
+# E forwards (and masquerades) what the client sends to X's endpoint; both
+# relays run a config service on 10.64.0.1:1337 inside their tunnel; only
+# the exit has 10.64.0.99 (its "network"). Writes $NETNS_TMP/$CIF.conf with
+# Hop = entry / Hop = exit. Needs P; sets C E X CIF EIF XIF epub xpub cpub.
+tunnel_multihop_setup() {
+	C=${P}C E=${P}E X=${P}X CIF=${P}c EIF=${P}e XIF=${P}x
+	netns_add "$C"
+	netns_add "$E"
+	netns_add "$X"
+	netns_veth "$C" "${P}vc" 10.203.0.2/24 "$E" "${P}ve" 10.203.0.1/24
+	netns_veth "$E" "${P}vx" 10.204.0.1/24 "$X" "${P}vy" 10.204.0.2/24
+	ip netns exec "$E" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$E" nft -f - <<NFT || netns_fail "cannot set up NAT on the entry relay"
+table ip pqtest_nat {
+	chain post { type nat hook postrouting priority 100; oifname "${P}vx" masquerade; }
+}
+NFT
+	local epriv xpriv cpriv
+	netns_genkey epriv epub
+	netns_genkey xpriv xpub
+	netns_genkey cpriv cpub
+	tunnel_relay "$E" "$EIF" "$epriv" 51820 10.64.0.1/24 "$NETNS_TMP/entry.log"
+	tunnel_relay_add_peer "$E" "$EIF" "$cpub" 10.64.0.2/32
+	tunnel_relay "$X" "$XIF" "$xpriv" 51821 10.64.0.1/24 "$NETNS_TMP/exit.log"
+	tunnel_relay_add_peer "$X" "$XIF" "$cpub" 10.64.0.2/32
+	ip -n "$X" addr add 10.64.0.99/32 dev "$XIF"
+	cat >"$NETNS_TMP/$CIF.conf" <<EOC
+[Interface]
+PrivateKey = $cpriv
+Address = 10.64.0.2/32
+
+[Peer]
+# entry relay: carries the exit relay's packets (encrypted twice)
+Hop = entry
+PublicKey = $epub
+Endpoint = 10.203.0.1:51820
+AllowedIPs =
+
+[Peer]
+# exit relay: everything else
+Hop = exit
+PublicKey = $xpub
+Endpoint = 10.204.0.2:51821
+AllowedIPs = 0.0.0.0/0
+EOC
+}
