@@ -23,76 +23,91 @@ static inline uint64_t rol64(uint64_t v, unsigned int n)
 	return (v << n) | (v >> ((64 - n) & 63));
 }
 
-/* One round with theta, rho+pi fused, chi and iota, written out per lane so
- * the compiler keeps all 25 lanes in registers. */
-#define KECCAK_ROUND(A, rc) do {                                              \
-	uint64_t C0 = A[0] ^ A[5] ^ A[10] ^ A[15] ^ A[20];                    \
-	uint64_t C1 = A[1] ^ A[6] ^ A[11] ^ A[16] ^ A[21];                    \
-	uint64_t C2 = A[2] ^ A[7] ^ A[12] ^ A[17] ^ A[22];                    \
-	uint64_t C3 = A[3] ^ A[8] ^ A[13] ^ A[18] ^ A[23];                    \
-	uint64_t C4 = A[4] ^ A[9] ^ A[14] ^ A[19] ^ A[24];                    \
-	uint64_t D0 = C4 ^ rol64(C1, 1), D1 = C0 ^ rol64(C2, 1);              \
-	uint64_t D2 = C1 ^ rol64(C3, 1), D3 = C2 ^ rol64(C4, 1);              \
-	uint64_t D4 = C3 ^ rol64(C0, 1);                                      \
-	/* B[y, 2x+3y] = rol(A[x,y] ^ D[x], r[x,y]) */                        \
-	uint64_t B00 = A[0] ^ D0;                                             \
-	uint64_t B01 = rol64(A[6] ^ D1, 44);                                  \
-	uint64_t B02 = rol64(A[12] ^ D2, 43);                                 \
-	uint64_t B03 = rol64(A[18] ^ D3, 21);                                 \
-	uint64_t B04 = rol64(A[24] ^ D4, 14);                                 \
-	uint64_t B10 = rol64(A[3] ^ D3, 28);                                  \
-	uint64_t B11 = rol64(A[9] ^ D4, 20);                                  \
-	uint64_t B12 = rol64(A[10] ^ D0, 3);                                  \
-	uint64_t B13 = rol64(A[16] ^ D1, 45);                                 \
-	uint64_t B14 = rol64(A[22] ^ D2, 61);                                 \
-	uint64_t B20 = rol64(A[1] ^ D1, 1);                                   \
-	uint64_t B21 = rol64(A[7] ^ D2, 6);                                   \
-	uint64_t B22 = rol64(A[13] ^ D3, 25);                                 \
-	uint64_t B23 = rol64(A[19] ^ D4, 8);                                  \
-	uint64_t B24 = rol64(A[20] ^ D0, 18);                                 \
-	uint64_t B30 = rol64(A[4] ^ D4, 27);                                  \
-	uint64_t B31 = rol64(A[5] ^ D0, 36);                                  \
-	uint64_t B32 = rol64(A[11] ^ D1, 10);                                 \
-	uint64_t B33 = rol64(A[17] ^ D2, 15);                                 \
-	uint64_t B34 = rol64(A[23] ^ D3, 56);                                 \
-	uint64_t B40 = rol64(A[2] ^ D2, 62);                                  \
-	uint64_t B41 = rol64(A[8] ^ D3, 55);                                  \
-	uint64_t B42 = rol64(A[14] ^ D4, 39);                                 \
-	uint64_t B43 = rol64(A[15] ^ D0, 41);                                 \
-	uint64_t B44 = rol64(A[21] ^ D1, 2);                                  \
-	A[0] = B00 ^ (~B01 & B02) ^ (rc);                                     \
-	A[1] = B01 ^ (~B02 & B03);                                            \
-	A[2] = B02 ^ (~B03 & B04);                                            \
-	A[3] = B03 ^ (~B04 & B00);                                            \
-	A[4] = B04 ^ (~B00 & B01);                                            \
-	A[5] = B10 ^ (~B11 & B12);                                            \
-	A[6] = B11 ^ (~B12 & B13);                                            \
-	A[7] = B12 ^ (~B13 & B14);                                            \
-	A[8] = B13 ^ (~B14 & B10);                                            \
-	A[9] = B14 ^ (~B10 & B11);                                            \
-	A[10] = B20 ^ (~B21 & B22);                                           \
-	A[11] = B21 ^ (~B22 & B23);                                           \
-	A[12] = B22 ^ (~B23 & B24);                                           \
-	A[13] = B23 ^ (~B24 & B20);                                           \
-	A[14] = B24 ^ (~B20 & B21);                                           \
-	A[15] = B30 ^ (~B31 & B32);                                           \
-	A[16] = B31 ^ (~B32 & B33);                                           \
-	A[17] = B32 ^ (~B33 & B34);                                           \
-	A[18] = B33 ^ (~B34 & B30);                                           \
-	A[19] = B34 ^ (~B30 & B31);                                           \
-	A[20] = B40 ^ (~B41 & B42);                                           \
-	A[21] = B41 ^ (~B42 & B43);                                           \
-	A[22] = B42 ^ (~B43 & B44);                                           \
-	A[23] = B43 ^ (~B44 & B40);                                           \
-	A[24] = B44 ^ (~B40 & B41);                                           \
+/* One round from state S into state T (theta, rho+pi, chi, iota), one
+ * output row at a time so only a few lanes are live at once; rounds
+ * alternate between two state copies. B[x] of row y is
+ * rol(S[x', y'] ^ D[x'], r[x', y']) with (x, y) = (y', 2x' + 3y'). */
+#define KECCAK_ROUND_RW(S, T, rc) do {\
+	uint64_t C0 = S[0] ^ S[5] ^ S[10] ^ S[15] ^ S[20];\
+	uint64_t C1 = S[1] ^ S[6] ^ S[11] ^ S[16] ^ S[21];\
+	uint64_t C2 = S[2] ^ S[7] ^ S[12] ^ S[17] ^ S[22];\
+	uint64_t C3 = S[3] ^ S[8] ^ S[13] ^ S[18] ^ S[23];\
+	uint64_t C4 = S[4] ^ S[9] ^ S[14] ^ S[19] ^ S[24];\
+	uint64_t D0 = C4 ^ rol64(C1, 1);\
+	uint64_t D1 = C0 ^ rol64(C2, 1);\
+	uint64_t D2 = C1 ^ rol64(C3, 1);\
+	uint64_t D3 = C2 ^ rol64(C4, 1);\
+	uint64_t D4 = C3 ^ rol64(C0, 1);\
+	{\
+		uint64_t B0 = S[0] ^ D0;\
+		uint64_t B1 = rol64(S[6] ^ D1, 44);\
+		uint64_t B2 = rol64(S[12] ^ D2, 43);\
+		uint64_t B3 = rol64(S[18] ^ D3, 21);\
+		uint64_t B4 = rol64(S[24] ^ D4, 14);\
+		T[0] = B0 ^ (~B1 & B2) ^ (rc);\
+		T[1] = B1 ^ (~B2 & B3);\
+		T[2] = B2 ^ (~B3 & B4);\
+		T[3] = B3 ^ (~B4 & B0);\
+		T[4] = B4 ^ (~B0 & B1);\
+	}\
+	{\
+		uint64_t B0 = rol64(S[3] ^ D3, 28);\
+		uint64_t B1 = rol64(S[9] ^ D4, 20);\
+		uint64_t B2 = rol64(S[10] ^ D0, 3);\
+		uint64_t B3 = rol64(S[16] ^ D1, 45);\
+		uint64_t B4 = rol64(S[22] ^ D2, 61);\
+		T[5] = B0 ^ (~B1 & B2);\
+		T[6] = B1 ^ (~B2 & B3);\
+		T[7] = B2 ^ (~B3 & B4);\
+		T[8] = B3 ^ (~B4 & B0);\
+		T[9] = B4 ^ (~B0 & B1);\
+	}\
+	{\
+		uint64_t B0 = rol64(S[1] ^ D1, 1);\
+		uint64_t B1 = rol64(S[7] ^ D2, 6);\
+		uint64_t B2 = rol64(S[13] ^ D3, 25);\
+		uint64_t B3 = rol64(S[19] ^ D4, 8);\
+		uint64_t B4 = rol64(S[20] ^ D0, 18);\
+		T[10] = B0 ^ (~B1 & B2);\
+		T[11] = B1 ^ (~B2 & B3);\
+		T[12] = B2 ^ (~B3 & B4);\
+		T[13] = B3 ^ (~B4 & B0);\
+		T[14] = B4 ^ (~B0 & B1);\
+	}\
+	{\
+		uint64_t B0 = rol64(S[4] ^ D4, 27);\
+		uint64_t B1 = rol64(S[5] ^ D0, 36);\
+		uint64_t B2 = rol64(S[11] ^ D1, 10);\
+		uint64_t B3 = rol64(S[17] ^ D2, 15);\
+		uint64_t B4 = rol64(S[23] ^ D3, 56);\
+		T[15] = B0 ^ (~B1 & B2);\
+		T[16] = B1 ^ (~B2 & B3);\
+		T[17] = B2 ^ (~B3 & B4);\
+		T[18] = B3 ^ (~B4 & B0);\
+		T[19] = B4 ^ (~B0 & B1);\
+	}\
+	{\
+		uint64_t B0 = rol64(S[2] ^ D2, 62);\
+		uint64_t B1 = rol64(S[8] ^ D3, 55);\
+		uint64_t B2 = rol64(S[14] ^ D4, 39);\
+		uint64_t B3 = rol64(S[15] ^ D0, 41);\
+		uint64_t B4 = rol64(S[21] ^ D1, 2);\
+		T[20] = B0 ^ (~B1 & B2);\
+		T[21] = B1 ^ (~B2 & B3);\
+		T[22] = B2 ^ (~B3 & B4);\
+		T[23] = B3 ^ (~B4 & B0);\
+		T[24] = B4 ^ (~B0 & B1);\
+	}\
 } while (0)
 
 void keccakf1600_permute(uint64_t s[25])
 {
-	uint64_t A[25];
+	uint64_t A[25], E[25];
 	memcpy(A, s, sizeof(A));
-	for (int r = 0; r < 24; r++)
-		KECCAK_ROUND(A, round_constants[r]);
+	for (int r = 0; r < 24; r += 2) {
+		KECCAK_ROUND_RW(A, E, round_constants[r]);
+		KECCAK_ROUND_RW(E, A, round_constants[r + 1]);
+	}
 	memcpy(s, A, sizeof(A));
 }
 
@@ -108,16 +123,26 @@ static inline uint8_t get_byte(const uint64_t s[25], unsigned int i)
 
 static inline uint64_t load64_le(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+#else
 	uint64_t v = 0;
 	for (int i = 7; i >= 0; i--)
 		v = (v << 8) | p[i];
 	return v;
+#endif
 }
 
 static inline void store64_le(uint8_t *p, uint64_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &v, 8);
+#else
 	for (int i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
+#endif
 }
 
 void keccak_init(keccak_state *st, unsigned int rate, uint8_t dsbyte)
@@ -162,22 +187,22 @@ void keccak_finalize(keccak_state *st)
 {
 	xor_byte(st->s, st->pos, st->dsbyte);
 	xor_byte(st->s, st->rate - 1, 0x80);
-	keccakf1600_permute(st->s);
-	st->pos = 0;
+	/* The permutation runs lazily, right before output is needed:
+	 * pos == rate means "current block used up". */
+	st->pos = st->rate;
 	st->squeezing = 1;
 }
 
 void keccak_squeezeblocks(uint8_t *out, size_t nblocks, keccak_state *st)
 {
 	unsigned int lanes = st->rate / 8;
-	/* After finalize the current state is already the first block. */
 	while (nblocks-- > 0) {
+		keccakf1600_permute(st->s);
 		for (unsigned int i = 0; i < lanes; i++)
 			store64_le(out + 8 * i, st->s[i]);
 		out += st->rate;
-		keccakf1600_permute(st->s);
 	}
-	st->pos = 0;
+	st->pos = st->rate;
 }
 
 void keccak_squeeze(uint8_t *out, size_t outlen, keccak_state *st)

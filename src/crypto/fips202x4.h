@@ -17,15 +17,15 @@ typedef struct {
 /* 24 rounds on all four instances. */
 void keccakx4_permute(keccakx4_state *st);
 
-/* Init + absorb four inputs of the same length inlen + pad with dsbyte and
- * permute, for the given rate (bytes): afterwards the state is ready for
- * squeezeblocks. */
+/* Init + absorb four inputs of the same length inlen + pad with dsbyte, for
+ * the given rate (bytes): afterwards the state is ready for squeezeblocks
+ * (which performs the pending permutation). */
 void keccakx4_absorb_once(keccakx4_state *st, unsigned int rate, uint8_t dsbyte,
 			  const uint8_t *in0, const uint8_t *in1, const uint8_t *in2,
 			  const uint8_t *in3, size_t inlen);
 
 /* Output nblocks whole blocks of rate bytes per instance (continuing the
- * stream), permuting after each block. */
+ * stream), permuting before each block. */
 void keccakx4_squeezeblocks(uint8_t *out0, uint8_t *out1, uint8_t *out2, uint8_t *out3,
 			    size_t nblocks, unsigned int rate, keccakx4_state *st);
 

@@ -22,9 +22,83 @@ static const uint64_t rc[24] = {
 /* ~b & c */
 #define ANDN(b, c) _mm256_andnot_si256((b), (c))
 
+/* One round from S into T, one output row at a time (see fips202.c). */
+#define KECCAKX4_ROUND(S, T, rcv) do {\
+	__m256i C0 = XOR(XOR(XOR(S[0], S[5]), XOR(S[10], S[15])), S[20]);\
+	__m256i C1 = XOR(XOR(XOR(S[1], S[6]), XOR(S[11], S[16])), S[21]);\
+	__m256i C2 = XOR(XOR(XOR(S[2], S[7]), XOR(S[12], S[17])), S[22]);\
+	__m256i C3 = XOR(XOR(XOR(S[3], S[8]), XOR(S[13], S[18])), S[23]);\
+	__m256i C4 = XOR(XOR(XOR(S[4], S[9]), XOR(S[14], S[19])), S[24]);\
+	__m256i D0 = XOR(C4, ROL(C1, 1));\
+	__m256i D1 = XOR(C0, ROL(C2, 1));\
+	__m256i D2 = XOR(C1, ROL(C3, 1));\
+	__m256i D3 = XOR(C2, ROL(C4, 1));\
+	__m256i D4 = XOR(C3, ROL(C0, 1));\
+	{\
+		__m256i B0 = XOR(S[0], D0);\
+		__m256i B1 = ROL(XOR(S[6], D1), 44);\
+		__m256i B2 = ROL(XOR(S[12], D2), 43);\
+		__m256i B3 = ROL(XOR(S[18], D3), 21);\
+		__m256i B4 = ROL(XOR(S[24], D4), 14);\
+		T[0] = XOR(XOR(B0, ANDN(B1, B2)), rcv);\
+		T[1] = XOR(B1, ANDN(B2, B3));\
+		T[2] = XOR(B2, ANDN(B3, B4));\
+		T[3] = XOR(B3, ANDN(B4, B0));\
+		T[4] = XOR(B4, ANDN(B0, B1));\
+	}\
+	{\
+		__m256i B0 = ROL(XOR(S[3], D3), 28);\
+		__m256i B1 = ROL(XOR(S[9], D4), 20);\
+		__m256i B2 = ROL(XOR(S[10], D0), 3);\
+		__m256i B3 = ROL(XOR(S[16], D1), 45);\
+		__m256i B4 = ROL(XOR(S[22], D2), 61);\
+		T[5] = XOR(B0, ANDN(B1, B2));\
+		T[6] = XOR(B1, ANDN(B2, B3));\
+		T[7] = XOR(B2, ANDN(B3, B4));\
+		T[8] = XOR(B3, ANDN(B4, B0));\
+		T[9] = XOR(B4, ANDN(B0, B1));\
+	}\
+	{\
+		__m256i B0 = ROL(XOR(S[1], D1), 1);\
+		__m256i B1 = ROL(XOR(S[7], D2), 6);\
+		__m256i B2 = ROL(XOR(S[13], D3), 25);\
+		__m256i B3 = _mm256_shuffle_epi8(XOR(S[19], D4), rot8);\
+		__m256i B4 = ROL(XOR(S[20], D0), 18);\
+		T[10] = XOR(B0, ANDN(B1, B2));\
+		T[11] = XOR(B1, ANDN(B2, B3));\
+		T[12] = XOR(B2, ANDN(B3, B4));\
+		T[13] = XOR(B3, ANDN(B4, B0));\
+		T[14] = XOR(B4, ANDN(B0, B1));\
+	}\
+	{\
+		__m256i B0 = ROL(XOR(S[4], D4), 27);\
+		__m256i B1 = ROL(XOR(S[5], D0), 36);\
+		__m256i B2 = ROL(XOR(S[11], D1), 10);\
+		__m256i B3 = ROL(XOR(S[17], D2), 15);\
+		__m256i B4 = _mm256_shuffle_epi8(XOR(S[23], D3), rot56);\
+		T[15] = XOR(B0, ANDN(B1, B2));\
+		T[16] = XOR(B1, ANDN(B2, B3));\
+		T[17] = XOR(B2, ANDN(B3, B4));\
+		T[18] = XOR(B3, ANDN(B4, B0));\
+		T[19] = XOR(B4, ANDN(B0, B1));\
+	}\
+	{\
+		__m256i B0 = ROL(XOR(S[2], D2), 62);\
+		__m256i B1 = ROL(XOR(S[8], D3), 55);\
+		__m256i B2 = ROL(XOR(S[14], D4), 39);\
+		__m256i B3 = ROL(XOR(S[15], D0), 41);\
+		__m256i B4 = ROL(XOR(S[21], D1), 2);\
+		T[20] = XOR(B0, ANDN(B1, B2));\
+		T[21] = XOR(B1, ANDN(B2, B3));\
+		T[22] = XOR(B2, ANDN(B3, B4));\
+		T[23] = XOR(B3, ANDN(B4, B0));\
+		T[24] = XOR(B4, ANDN(B0, B1));\
+	}\
+} while (0)
+
 void keccakx4_permute(keccakx4_state *st)
 {
-	__m256i A[25];
+	__m256i A[25], E[25];
 	/* Byte rotations by 8 and 56 are a single shuffle. */
 	const __m256i rot8 = _mm256_set_epi8(14, 13, 12, 11, 10, 9, 8, 15, 6, 5, 4, 3, 2, 1, 0, 7,
 					     14, 13, 12, 11, 10, 9, 8, 15, 6, 5, 4, 3, 2, 1, 0, 7);
@@ -32,70 +106,9 @@ void keccakx4_permute(keccakx4_state *st)
 					      8, 15, 14, 13, 12, 11, 10, 9, 0, 7, 6, 5, 4, 3, 2, 1);
 	for (int i = 0; i < 25; i++)
 		A[i] = _mm256_load_si256((const __m256i *)&st->s[4 * i]);
-
-	for (int r = 0; r < 24; r++) {
-		__m256i C0 = XOR(XOR(XOR(A[0], A[5]), XOR(A[10], A[15])), A[20]);
-		__m256i C1 = XOR(XOR(XOR(A[1], A[6]), XOR(A[11], A[16])), A[21]);
-		__m256i C2 = XOR(XOR(XOR(A[2], A[7]), XOR(A[12], A[17])), A[22]);
-		__m256i C3 = XOR(XOR(XOR(A[3], A[8]), XOR(A[13], A[18])), A[23]);
-		__m256i C4 = XOR(XOR(XOR(A[4], A[9]), XOR(A[14], A[19])), A[24]);
-		__m256i D0 = XOR(C4, ROL(C1, 1));
-		__m256i D1 = XOR(C0, ROL(C2, 1));
-		__m256i D2 = XOR(C1, ROL(C3, 1));
-		__m256i D3 = XOR(C2, ROL(C4, 1));
-		__m256i D4 = XOR(C3, ROL(C0, 1));
-		/* rho and pi: B[y][x] = rol(A[x', y'] ^ D[x'], r[x', y']). */
-		__m256i B00 = XOR(A[0], D0);
-		__m256i B01 = ROL(XOR(A[6], D1), 44);
-		__m256i B02 = ROL(XOR(A[12], D2), 43);
-		__m256i B03 = ROL(XOR(A[18], D3), 21);
-		__m256i B04 = ROL(XOR(A[24], D4), 14);
-		__m256i B10 = ROL(XOR(A[3], D3), 28);
-		__m256i B11 = ROL(XOR(A[9], D4), 20);
-		__m256i B12 = ROL(XOR(A[10], D0), 3);
-		__m256i B13 = ROL(XOR(A[16], D1), 45);
-		__m256i B14 = ROL(XOR(A[22], D2), 61);
-		__m256i B20 = ROL(XOR(A[1], D1), 1);
-		__m256i B21 = ROL(XOR(A[7], D2), 6);
-		__m256i B22 = ROL(XOR(A[13], D3), 25);
-		__m256i B23 = _mm256_shuffle_epi8(XOR(A[19], D4), rot8);
-		__m256i B24 = ROL(XOR(A[20], D0), 18);
-		__m256i B30 = ROL(XOR(A[4], D4), 27);
-		__m256i B31 = ROL(XOR(A[5], D0), 36);
-		__m256i B32 = ROL(XOR(A[11], D1), 10);
-		__m256i B33 = ROL(XOR(A[17], D2), 15);
-		__m256i B34 = _mm256_shuffle_epi8(XOR(A[23], D3), rot56);
-		__m256i B40 = ROL(XOR(A[2], D2), 62);
-		__m256i B41 = ROL(XOR(A[8], D3), 55);
-		__m256i B42 = ROL(XOR(A[14], D4), 39);
-		__m256i B43 = ROL(XOR(A[15], D0), 41);
-		__m256i B44 = ROL(XOR(A[21], D1), 2);
-		/* chi and iota. */
-		A[0] = XOR(XOR(B00, ANDN(B01, B02)), _mm256_set1_epi64x((long long)rc[r]));
-		A[1] = XOR(B01, ANDN(B02, B03));
-		A[2] = XOR(B02, ANDN(B03, B04));
-		A[3] = XOR(B03, ANDN(B04, B00));
-		A[4] = XOR(B04, ANDN(B00, B01));
-		A[5] = XOR(B10, ANDN(B11, B12));
-		A[6] = XOR(B11, ANDN(B12, B13));
-		A[7] = XOR(B12, ANDN(B13, B14));
-		A[8] = XOR(B13, ANDN(B14, B10));
-		A[9] = XOR(B14, ANDN(B10, B11));
-		A[10] = XOR(B20, ANDN(B21, B22));
-		A[11] = XOR(B21, ANDN(B22, B23));
-		A[12] = XOR(B22, ANDN(B23, B24));
-		A[13] = XOR(B23, ANDN(B24, B20));
-		A[14] = XOR(B24, ANDN(B20, B21));
-		A[15] = XOR(B30, ANDN(B31, B32));
-		A[16] = XOR(B31, ANDN(B32, B33));
-		A[17] = XOR(B32, ANDN(B33, B34));
-		A[18] = XOR(B33, ANDN(B34, B30));
-		A[19] = XOR(B34, ANDN(B30, B31));
-		A[20] = XOR(B40, ANDN(B41, B42));
-		A[21] = XOR(B41, ANDN(B42, B43));
-		A[22] = XOR(B42, ANDN(B43, B44));
-		A[23] = XOR(B43, ANDN(B44, B40));
-		A[24] = XOR(B44, ANDN(B40, B41));
+	for (int r = 0; r < 24; r += 2) {
+		KECCAKX4_ROUND(A, E, _mm256_set1_epi64x((long long)rc[r]));
+		KECCAKX4_ROUND(E, A, _mm256_set1_epi64x((long long)rc[r + 1]));
 	}
 	for (int i = 0; i < 25; i++)
 		_mm256_store_si256((__m256i *)&st->s[4 * i], A[i]);
@@ -127,7 +140,7 @@ void keccakx4_absorb_once(keccakx4_state *st, unsigned int rate, uint8_t dsbyte,
 		st->s[4 * (b / 8) + j] ^= (uint64_t)dsbyte << (8 * (b % 8));
 		st->s[4 * ((rate - 1) / 8) + j] ^= (uint64_t)0x80 << (8 * ((rate - 1) % 8));
 	}
-	keccakx4_permute(st);
+	/* The final permutation happens in squeezeblocks. */
 }
 
 void keccakx4_squeezeblocks(uint8_t *out0, uint8_t *out1, uint8_t *out2, uint8_t *out3,
@@ -135,6 +148,7 @@ void keccakx4_squeezeblocks(uint8_t *out0, uint8_t *out1, uint8_t *out2, uint8_t
 {
 	uint8_t *out[4] = { out0, out1, out2, out3 };
 	while (nblocks-- > 0) {
+		keccakx4_permute(st);
 		for (unsigned int i = 0; i < rate / 8; i++) {
 			__m256i v = _mm256_load_si256((const __m256i *)&st->s[4 * i]);
 			uint64_t lanes[4];
@@ -144,6 +158,5 @@ void keccakx4_squeezeblocks(uint8_t *out0, uint8_t *out1, uint8_t *out2, uint8_t
 		}
 		for (int j = 0; j < 4; j++)
 			out[j] += rate;
-		keccakx4_permute(st);
 	}
 }
