@@ -2,9 +2,10 @@
  * CPUs with VPCLMULQDQ, e.g. AMD Zen 3 and later; AVX-512 is not needed).
  *
  * The operands are padded to 226 blocks of 256 bits and multiplied by a
- * recursive Karatsuba on blocks down to products of one or two blocks,
- * which are Karatsuba steps on 128-bit halves whose 128 x 128-bit products
- * run two at a time, one per 128-bit lane of VPCLMULQDQ.
+ * recursive Karatsuba on blocks down to products of one or two blocks.
+ * Those are Karatsuba steps on blocks and on 128-bit halves; the products
+ * of 128-bit halves are schoolbook on 64-bit words and run two at a time,
+ * one per 128-bit lane of VPCLMULQDQ.
  *
  * Constant time: carry-less multiplication, XOR and shuffles take the same
  * time whatever the data, and every branch and index depends only on sizes. */
@@ -20,26 +21,19 @@
 
 typedef __m256i block;
 
-/* x0 ^ x1 for x = [x0 | x1] (the two 128-bit lanes). */
-static inline VPCLMUL_TARGET __m128i fold_lanes(block x)
-{
-	return _mm_xor_si128(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
-}
-
-/* Two 128 x 128-bit products at once: for x = [x0 | x1] and y = [y0 | y1],
- * *p0 = x0 * y0 and *p1 = x1 * y1 (each 256 bits, low half in lane 0). */
-static inline VPCLMUL_TARGET void mul128x2(block *p0, block *p1, block x, block y)
+/* Two 128 x 128-bit products at once, one per lane, in "lane-split" form:
+ * for x = [x0 | x1] and y = [y0 | y1], *lo = [low half of x0 y0 | low half
+ * of x1 y1] and *hi = [high half of x0 y0 | high half of x1 y1]. Schoolbook
+ * on 64-bit words (4 multiplications): cheaper here than a Karatsuba step,
+ * whose extra shuffles cost more than the multiplication they save. */
+static inline VPCLMUL_TARGET void mul128x2(block *lo, block *hi, block x, block y)
 {
 	const block l = _mm256_clmulepi64_epi128(x, y, 0x00);
 	const block h = _mm256_clmulepi64_epi128(x, y, 0x11);
-	const block xs = _mm256_xor_si256(x, _mm256_shuffle_epi32(x, 0x4e));
-	const block ys = _mm256_xor_si256(y, _mm256_shuffle_epi32(y, 0x4e));
-	block m = _mm256_clmulepi64_epi128(xs, ys, 0x00);
-	m = _mm256_xor_si256(m, _mm256_xor_si256(l, h));
-	const block lo = _mm256_xor_si256(l, _mm256_slli_si256(m, 8));
-	const block hi = _mm256_xor_si256(h, _mm256_srli_si256(m, 8));
-	*p0 = _mm256_permute2x128_si256(lo, hi, 0x20);
-	*p1 = _mm256_permute2x128_si256(lo, hi, 0x31);
+	const block m = _mm256_xor_si256(_mm256_clmulepi64_epi128(x, y, 0x01),
+					 _mm256_clmulepi64_epi128(x, y, 0x10));
+	*lo = _mm256_xor_si256(l, _mm256_slli_si256(m, 8));
+	*hi = _mm256_xor_si256(h, _mm256_srli_si256(m, 8));
 }
 
 /* The 128 x 128-bit product x * y as one 256-bit block. */
@@ -47,54 +41,68 @@ static inline VPCLMUL_TARGET block mul128(__m128i x, __m128i y)
 {
 	const __m128i l = _mm_clmulepi64_si128(x, y, 0x00);
 	const __m128i h = _mm_clmulepi64_si128(x, y, 0x11);
-	const __m128i xs = _mm_xor_si128(x, _mm_shuffle_epi32(x, 0x4e));
-	const __m128i ys = _mm_xor_si128(y, _mm_shuffle_epi32(y, 0x4e));
-	__m128i m = _mm_clmulepi64_si128(xs, ys, 0x00);
-	m = _mm_xor_si128(m, _mm_xor_si128(l, h));
+	const __m128i m = _mm_xor_si128(_mm_clmulepi64_si128(x, y, 0x01),
+					_mm_clmulepi64_si128(x, y, 0x10));
 	return _mm256_set_m128i(_mm_xor_si128(h, _mm_srli_si128(m, 8)),
 				_mm_xor_si128(l, _mm_slli_si128(m, 8)));
 }
 
-/* Karatsuba recombination for x = [x0 | x1], y = [y0 | y1]: given
- * p0 = x0 y0, p1 = x1 y1 and q = (x0 + x1)(y0 + y1), the 512-bit product
- * x y is *lo + X^256 *hi. */
-static inline VPCLMUL_TARGET void combine(block *lo, block *hi, block p0, block p1, block q)
+/* [x0 ^ x1 | y0 ^ y1] for x = [x0 | x1], y = [y0 | y1]: one lane-crossing
+ * permutation and one in-lane blend. */
+static inline VPCLMUL_TARGET block fold_pair(block x, block y)
 {
-	q = _mm256_xor_si256(q, _mm256_xor_si256(p0, p1));
-	*lo = _mm256_xor_si256(p0, _mm256_permute2x128_si256(q, q, 0x08)); /* [0 | q.lo] */
-	*hi = _mm256_xor_si256(p1, _mm256_permute2x128_si256(q, q, 0x81)); /* [q.hi | 0] */
+	const block cross = _mm256_permute2x128_si256(x, y, 0x21); /* [x1 | y0] */
+	const block kept = _mm256_blend_epi32(x, y, 0xf0);           /* [x0 | y1] */
+	return _mm256_xor_si256(cross, kept);
 }
 
-/* r[0 .. 2) = a * b for one block each: 3 multiplications of 128 bits. */
+/* Karatsuba recombination of a 256 x 256-bit product x y, x = [x0 | x1]:
+ * lo, hi are x0 y0 and x1 y1 in lane-split form (see mul128x2) and
+ * q = (x0 + x1)(y0 + y1). Writes x y = r[0] + X^256 r[1]. */
+static inline VPCLMUL_TARGET void combine(block *r, block lo, block hi, block q)
+{
+	/* mid = q + x0 y0 + x1 y1 = [mid.lo | mid.hi]; x y = x0 y0 +
+	 * X^128 mid + X^256 x1 y1. */
+	const block mid = _mm256_xor_si256(q, fold_pair(lo, hi));
+	r[0] = _mm256_permute2x128_si256(lo, _mm256_xor_si256(hi, mid), 0x20);
+	r[1] = _mm256_permute2x128_si256(_mm256_xor_si256(lo, mid), hi, 0x31);
+}
+
+/* r[0 .. 2) = a * b for one block each. */
 static inline VPCLMUL_TARGET void mul_1block(block *r, block a, block b)
 {
-	block p0, p1;
-	mul128x2(&p0, &p1, a, b);
-	combine(&r[0], &r[1], p0, p1, mul128(fold_lanes(a), fold_lanes(b)));
+	block lo, hi;
+	mul128x2(&lo, &hi, a, b);
+	const block fa = fold_pair(a, a), fb = fold_pair(b, b);
+	combine(r, lo, hi, mul128(_mm256_castsi256_si128(fa), _mm256_castsi256_si128(fb)));
 }
 
-/* r[0 .. 4) = (a0 + X^256 a1)(b0 + X^256 b1): 9 multiplications of 128
- * bits, 8 of them paired in VPCLMULQDQ lanes. */
+/* r[0 .. 4) = (a0 + X^256 a1)(b0 + X^256 b1), by Karatsuba on blocks and
+ * on 128-bit halves; 8 of the 9 products of 128-bit halves are paired in
+ * VPCLMULQDQ lanes. */
 static inline VPCLMUL_TARGET void mul_2blocks(block *r, block a0, block a1, block b0, block b1)
 {
 	const block as = _mm256_xor_si256(a0, a1), bs = _mm256_xor_si256(b0, b1);
-	block p00, p01, p10, p11, ps0, ps1, q0, q1;
-	mul128x2(&p00, &p01, a0, b0);
-	mul128x2(&p10, &p11, a1, b1);
-	mul128x2(&ps0, &ps1, as, bs);
-	mul128x2(&q0, &q1, _mm256_set_m128i(fold_lanes(a1), fold_lanes(a0)),
-		 _mm256_set_m128i(fold_lanes(b1), fold_lanes(b0)));
-	const block qs = mul128(fold_lanes(as), fold_lanes(bs));
-	block l0, l1, h0, h1, m0, m1;
-	combine(&l0, &l1, p00, p01, q0); /* a0 b0 */
-	combine(&h0, &h1, p10, p11, q1); /* a1 b1 */
-	combine(&m0, &m1, ps0, ps1, qs); /* (a0 + a1)(b0 + b1) */
-	m0 = _mm256_xor_si256(m0, _mm256_xor_si256(l0, h0));
-	m1 = _mm256_xor_si256(m1, _mm256_xor_si256(l1, h1));
-	r[0] = l0;
-	r[1] = _mm256_xor_si256(l1, m0);
-	r[2] = _mm256_xor_si256(h0, m1);
-	r[3] = h1;
+	const block fa = fold_pair(a0, a1), fb = fold_pair(b0, b1); /* halves summed */
+	block lo0, hi0, lo1, hi1, los, his, qlo, qhi;
+	mul128x2(&lo0, &hi0, a0, b0);
+	mul128x2(&lo1, &hi1, a1, b1);
+	mul128x2(&los, &his, as, bs);
+	mul128x2(&qlo, &qhi, fa, fb); /* middle products of a0 b0 (lane 0), a1 b1 (lane 1) */
+	const __m128i fas = _mm_xor_si128(_mm256_castsi256_si128(fa), _mm256_extracti128_si256(fa, 1));
+	const __m128i fbs = _mm_xor_si128(_mm256_castsi256_si128(fb), _mm256_extracti128_si256(fb, 1));
+	const block q0 = _mm256_permute2x128_si256(qlo, qhi, 0x20);
+	const block q1 = _mm256_permute2x128_si256(qlo, qhi, 0x31);
+	block l[2], h[2], m[2];
+	combine(l, lo0, hi0, q0);                 /* a0 b0 */
+	combine(h, lo1, hi1, q1);                 /* a1 b1 */
+	combine(m, los, his, mul128(fas, fbs));   /* (a0 + a1)(b0 + b1) */
+	m[0] = _mm256_xor_si256(m[0], _mm256_xor_si256(l[0], h[0]));
+	m[1] = _mm256_xor_si256(m[1], _mm256_xor_si256(l[1], h[1]));
+	r[0] = l[0];
+	r[1] = _mm256_xor_si256(l[1], m[0]);
+	r[2] = _mm256_xor_si256(h[0], m[1]);
+	r[3] = h[1];
 }
 
 /* r[0 .. 2n) = a[0 .. n) * b[0 .. n) in blocks; r must not overlap a, b or
