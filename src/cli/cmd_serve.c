@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "pqtun/exchange.h"
+#include "relay/wg_relay.h"
 #include "util/encoding.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -18,6 +19,7 @@ void usage_serve(FILE *out)
 {
 	fprintf(out,
 		"Usage: pqtun serve --listen HOST:PORT [--json] [options]\n"
+		"       pqtun serve --interface IFACE [--listen HOST:PORT] [options]\n"
 		"\n"
 		"Run the ephemeral-peer config service (gRPC over HTTP/2 cleartext,\n"
 		"ephemeralpeer.EphemeralPeer/RegisterPeerV1): encapsulates to the client's\n"
@@ -27,7 +29,16 @@ void usage_serve(FILE *out)
 		"INCLUDING THE PSK: it is meant for testing the protocol only. Rejected\n"
 		"requests are logged to stderr with the reason. SIGINT/SIGTERM stop it.\n"
 		"\n"
+		"Relay mode (--interface) loads each ephemeral peer with its PSK into the\n"
+		"WireGuard interface IFACE (kernel or userspace), accepts a request only\n"
+		"from inside the tunnel of the peer it is for, gives the peer's allowed IPs\n"
+		"to whichever of normal/ephemeral peer handshook last, and never logs PSKs.\n"
+		"Default listen address: IFACE's first IPv4 address, port 1337.\n"
+		"\n"
 		"Options:\n"
+		"  -i, --interface IFACE       relay mode on this WireGuard interface\n"
+		"      --state FILE            relay mode state (default /var/lib/pqtun/IFACE.state)\n"
+		"      --ephemeral-timeout S   remove ephemeral peers unused for S seconds (default 300)\n"
 		"  -l, --listen HOST:PORT      address to listen on ([V6]:PORT for IPv6, port 0 = any)\n"
 		"      --json                  one JSON line per exchange:\n"
 		"                              {\"parent\":..,\"ephemeral\":..,\"kems\":[..],\"psk\":..}\n"
@@ -118,7 +129,8 @@ static int parse_seconds_ms(const char *s, unsigned *ms)
 
 int cmd_serve(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_WORKERS, OPT_MAXCONN, OPT_MAXSTREAMS, OPT_MAXMSG, OPT_READTO, OPT_IDLETO };
+	enum { OPT_JSON = 256, OPT_WORKERS, OPT_MAXCONN, OPT_MAXSTREAMS, OPT_MAXMSG, OPT_READTO, OPT_IDLETO,
+	       OPT_STATE, OPT_EPH_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -128,18 +140,28 @@ int cmd_serve(int argc, char **argv)
 		{ "max-message-size", required_argument, NULL, OPT_MAXMSG },
 		{ "read-timeout", required_argument, NULL, OPT_READTO },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLETO },
-		/* Relay mode: `--interface IFACE` goes here (see below). */
+		{ "interface", required_argument, NULL, 'i' },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "ephemeral-timeout", required_argument, NULL, OPT_EPH_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pqtun_relay_config cfg = { 0 };
 	struct standalone_printer printer = { .json = 0 };
+	struct pqtun_wg_relay_options wgo = { 0 };
 	unsigned long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:i:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': cfg.listen = optarg; break;
+		case 'i': wgo.ifname = optarg; break;
+		case OPT_STATE: wgo.state_path = optarg; break;
+		case OPT_EPH_TIMEOUT:
+			if (parse_uint(optarg, 30u * 86400u, &v) || v == 0)
+				return cli_usage_error("serve", "invalid --ephemeral-timeout '%s' (seconds)", optarg);
+			wgo.expire_s = (unsigned)v;
+			break;
 		case OPT_JSON: printer.json = 1; break;
 		case OPT_WORKERS:
 			if (parse_uint(optarg, 256, &v) || v == 0)
@@ -175,8 +197,19 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	char listen_buf[64], wgerr[512];
+	struct pqtun_wg_relay *wgrelay = NULL;
+	if ((wgo.state_path || wgo.expire_s) && !wgo.ifname)
+		return cli_usage_error("serve", "--state and --ephemeral-timeout need --interface");
+	if (wgo.ifname && !cfg.listen) {
+		if (pqtun_wg_relay_default_listen(wgo.ifname, listen_buf, sizeof(listen_buf), wgerr, sizeof(wgerr)))
+			return cli_failure("serve", "%s", wgerr);
+		cfg.listen = listen_buf;
+	}
 	if (!cfg.listen)
 		return cli_usage_error("serve", "--listen HOST:PORT is required");
+	if (wgo.ifname && pqtun_wg_relay_create(&wgrelay, &wgo, wgerr, sizeof(wgerr)) != 0)
+		return cli_failure("serve", "%s", wgerr);
 
 	/* Policy: relay mode (--interface, WireGuard) sets cfg.policy from the
 	 * WireGuard backend here; without it we run standalone and print. */
@@ -184,6 +217,8 @@ int cmd_serve(int argc, char **argv)
 		return cli_failure("serve", "out of memory");
 	cfg.policy.ctx = &printer;
 	cfg.policy.register_peer = standalone_register;
+	if (wgrelay)
+		pqtun_wg_relay_policy(wgrelay, &cfg.policy); /* released by pqtun_relay_destroy */
 
 	pqtun_log_set_timestamps(1);
 	struct pqtun_relay *relay;
@@ -191,6 +226,7 @@ int cmd_serve(int argc, char **argv)
 	if (rc != 0) {
 		int saved = errno;
 		pthread_mutex_destroy(&printer.lock);
+		pqtun_wg_relay_free(wgrelay);
 		if (rc == PQTUN_RELAY_SOCKET)
 			return cli_failure("serve", "cannot listen on %s: %s", cfg.listen, strerror(saved));
 		if (rc == PQTUN_RELAY_BAD_CONFIG)
@@ -205,7 +241,10 @@ int cmd_serve(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (pqtun_log_get_level() >= PQTUN_LOG_WARN)
+	if (wgrelay)
+		fprintf(stderr, "pqtun serve: listening on %s (port %u), relay mode on %s\n", cfg.listen,
+			pqtun_relay_port(relay), wgo.ifname);
+	else if (pqtun_log_get_level() >= PQTUN_LOG_WARN)
 		fprintf(stderr, "pqtun serve: listening on %s (port %u), standalone mode: PSKs are printed (testing only)\n",
 			cfg.listen, pqtun_relay_port(relay));
 

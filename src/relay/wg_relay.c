@@ -1,0 +1,287 @@
+#include "relay/wg_relay.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "relay/wg_state.h"
+#include "relay/wg_sync.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "wg/backend.h"
+
+struct pqtun_wg_relay {
+	char ifname[IFNAMSIZ];
+	char *state_path;
+	unsigned expire_s, poll_ms, fast_poll_ms;
+	pthread_mutex_t lock;     /* state and WireGuard changes */
+	pthread_cond_t wake;
+	int stopping;
+	int thread_started;
+	int loaded;               /* state file read: saving it is safe */
+	pthread_t thread;
+	struct wg_relay_state state;
+};
+
+static int64_t wall_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void save_locked(struct pqtun_wg_relay *r)
+{
+	char err[512];
+	if (!r->loaded)
+		return;
+	if (wg_state_save(&r->state, r->state_path, err, sizeof(err)) != 0)
+		log_error("relay: %s", err);
+}
+
+/* Apply the changes in set (if any). Returns 0 or a negative errno. */
+static int apply_locked(struct pqtun_wg_relay *r, const struct pqtun_wg_device *set)
+{
+	char err[PQTUN_WG_ERRLEN];
+	(void)r;
+	if (!set->n_peers)
+		return 0;
+	int rc = pqtun_wg_set_device(set, err, sizeof(err));
+	if (rc != 0)
+		log_error("relay: %s", err);
+	return rc;
+}
+
+/* One reconciliation pass: snapshot, step, apply, save. */
+static void sync_locked(struct pqtun_wg_relay *r)
+{
+	char err[PQTUN_WG_ERRLEN];
+	struct pqtun_wg_device *snap = NULL, *set = pqtun_wg_device_new(r->ifname);
+	if (!set)
+		return;
+	if (pqtun_wg_get_device(r->ifname, &snap, err, sizeof(err)) != 0) {
+		log_warn("relay: %s", err);
+		pqtun_wg_device_free(set);
+		return;
+	}
+	int changed = wg_sync_step(&r->state, snap, wall_s(), r->expire_s, set);
+	if (changed < 0)
+		log_error("relay: out of memory while reconciling peers");
+	else if (apply_locked(r, set) == 0 && changed)
+		save_locked(r);
+	pqtun_wg_device_free(snap);
+	pqtun_wg_device_free(set);
+}
+
+static void *poller(void *arg)
+{
+	struct pqtun_wg_relay *r = arg;
+	pthread_mutex_lock(&r->lock);
+	while (!r->stopping) {
+		unsigned ms = wg_sync_pending(&r->state) ? r->fast_poll_ms : r->poll_ms;
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += ms / 1000;
+		until.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		int rc = 0;
+		while (!r->stopping && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&r->wake, &r->lock, &until);
+		if (r->stopping)
+			break;
+		sync_locked(r);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static int cb_authorize(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
+			const uint8_t parent[32], char *msg, size_t msg_len)
+{
+	struct pqtun_wg_relay *r = ctx;
+	char err[PQTUN_WG_ERRLEN];
+	struct pqtun_wg_device *snap = NULL;
+	(void)peer_len;
+	pthread_mutex_lock(&r->lock);
+	int rc;
+	if (pqtun_wg_get_device(r->ifname, &snap, err, sizeof(err)) != 0) {
+		log_error("relay: %s", err);
+		snprintf(msg, msg_len, "relay cannot read its WireGuard interface");
+		rc = PQTUN_GRPC_UNAVAILABLE;
+	} else {
+		rc = wg_sync_authorize(&r->state, snap, peer, parent, msg, msg_len);
+	}
+	pthread_mutex_unlock(&r->lock);
+	pqtun_wg_device_free(snap);
+	return rc;
+}
+
+static int cb_register(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
+		       const uint8_t parent[32], const uint8_t eph[32], const uint8_t *psk,
+		       const char *const *kem_names, size_t n_kems, int daita, char *msg, size_t msg_len)
+{
+	struct pqtun_wg_relay *r = ctx;
+	char err[PQTUN_WG_ERRLEN];
+	struct pqtun_wg_device *snap = NULL, *set = pqtun_wg_device_new(r->ifname);
+	int dirty = 0, rc;
+	(void)peer_len;
+	(void)kem_names;
+	(void)n_kems;
+	(void)daita;
+	if (!set) {
+		snprintf(msg, msg_len, "out of memory");
+		return PQTUN_GRPC_RESOURCE_EXHAUSTED;
+	}
+	pthread_mutex_lock(&r->lock);
+	if (pqtun_wg_get_device(r->ifname, &snap, err, sizeof(err)) != 0) {
+		log_error("relay: %s", err);
+		snprintf(msg, msg_len, "relay cannot read its WireGuard interface");
+		rc = PQTUN_GRPC_UNAVAILABLE;
+	} else {
+		rc = wg_sync_register(&r->state, snap, peer, parent, eph, psk, wall_s(), set, &dirty,
+				      msg, msg_len);
+		if (rc == 0 && apply_locked(r, set) != 0) {
+			snprintf(msg, msg_len, "relay cannot configure its WireGuard interface");
+			rc = PQTUN_GRPC_INTERNAL;
+			sync_locked(r); /* forget what did not make it into WireGuard */
+		} else if (dirty) {
+			save_locked(r);
+		}
+		pthread_cond_signal(&r->wake); /* poll fast from now on */
+	}
+	pthread_mutex_unlock(&r->lock);
+	pqtun_wg_device_free(snap);
+	pqtun_wg_device_free(set); /* wipes the PSK copy */
+	return rc;
+}
+
+static void cb_release(void *ctx)
+{
+	pqtun_wg_relay_free(ctx);
+}
+
+void pqtun_wg_relay_policy(struct pqtun_wg_relay *r, struct pqtun_relay_policy *policy)
+{
+	memset(policy, 0, sizeof(*policy));
+	policy->ctx = r;
+	policy->authorize = cb_authorize;
+	policy->register_peer = cb_register;
+	policy->release = cb_release;
+}
+
+void pqtun_wg_relay_free(struct pqtun_wg_relay *r)
+{
+	if (!r)
+		return;
+	if (r->thread_started) {
+		pthread_mutex_lock(&r->lock);
+		r->stopping = 1;
+		pthread_cond_signal(&r->wake);
+		pthread_mutex_unlock(&r->lock);
+		pthread_join(r->thread, NULL);
+	}
+	pthread_mutex_lock(&r->lock);
+	save_locked(r);
+	pthread_mutex_unlock(&r->lock);
+	wg_state_free(&r->state);
+	pthread_cond_destroy(&r->wake);
+	pthread_mutex_destroy(&r->lock);
+	free(r->state_path);
+	free(r);
+}
+
+int pqtun_wg_relay_create(struct pqtun_wg_relay **out, const struct pqtun_wg_relay_options *o,
+			  char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!pqtun_wg_ifname_ok(o->ifname)) {
+		snprintf(err, errlen, "'%s' is not a valid interface name", o->ifname ? o->ifname : "");
+		return -1;
+	}
+	struct pqtun_wg_device *snap = NULL;
+	if (pqtun_wg_get_device(o->ifname, &snap, err, errlen) != 0)
+		return -1;
+	pqtun_wg_device_free(snap);
+
+	struct pqtun_wg_relay *r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(r->ifname, sizeof(r->ifname), "%s", o->ifname);
+	r->expire_s = o->expire_s ? o->expire_s : PQTUN_WG_RELAY_DEFAULT_EXPIRE_S;
+	r->poll_ms = o->poll_ms ? o->poll_ms : PQTUN_WG_RELAY_DEFAULT_POLL_MS;
+	r->fast_poll_ms = o->fast_poll_ms ? o->fast_poll_ms : PQTUN_WG_RELAY_FAST_POLL_MS;
+	if (o->state_path) {
+		r->state_path = strdup(o->state_path);
+	} else {
+		size_t n = strlen(PQTUN_WG_RELAY_STATE_DIR) + strlen(o->ifname) + 16;
+		r->state_path = malloc(n);
+		if (r->state_path) {
+			mkdir(PQTUN_WG_RELAY_STATE_DIR, 0700);
+			snprintf(r->state_path, n, "%s/%s.state", PQTUN_WG_RELAY_STATE_DIR, o->ifname);
+		}
+	}
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (!r->state_path || pthread_mutex_init(&r->lock, NULL) != 0 || pthread_cond_init(&r->wake, &ca) != 0) {
+		pthread_condattr_destroy(&ca);
+		free(r->state_path);
+		free(r);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_condattr_destroy(&ca);
+	if (wg_state_load(&r->state, r->state_path, err, errlen) != 0) {
+		pqtun_wg_relay_free(r);
+		return -1;
+	}
+	r->loaded = 1;
+	if (r->state.n)
+		log_info("relay: %s: restored %zu peer(s) with ephemeral peers from %s", r->ifname,
+			 r->state.n, r->state_path);
+	pthread_mutex_lock(&r->lock);
+	sync_locked(r); /* reconcile with WireGuard's actual peers */
+	save_locked(r); /* and make sure the state file is writable now */
+	pthread_mutex_unlock(&r->lock);
+	if (pthread_create(&r->thread, NULL, poller, r) != 0) {
+		pqtun_wg_relay_free(r);
+		snprintf(err, errlen, "cannot start the peer poller thread");
+		return -1;
+	}
+	r->thread_started = 1;
+	*out = r;
+	return 0;
+}
+
+int pqtun_wg_relay_default_listen(const char *ifname, char *out, size_t outlen, char *err, size_t errlen)
+{
+	struct ifaddrs *ifa = NULL;
+	if (getifaddrs(&ifa) != 0) {
+		snprintf(err, errlen, "cannot list interface addresses: %s", strerror(errno));
+		return -1;
+	}
+	int rc = -1;
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, ifname))
+			continue;
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, a, sizeof(a));
+		snprintf(out, outlen, "%s:%u", a, (unsigned)PQTUN_EXCHANGE_DEFAULT_PORT);
+		rc = 0;
+		break;
+	}
+	freeifaddrs(ifa);
+	if (rc != 0)
+		snprintf(err, errlen, "%s has no IPv4 address to listen on; give --listen ADDR:PORT", ifname);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* The decisions of relay interface mode, as pure functions of the relay
+ * state and a snapshot of the WireGuard device: authorization, registering
+ * an ephemeral peer, and the periodic step that moves allowed IPs to the
+ * peer that handshook last and expires unused ephemeral peers. Each adds the
+ * WireGuard changes it needs to a set request (`set`, a device whose peers
+ * are updates); the caller applies it and saves the state. Log lines name
+ * peers by public key; PSKs are never logged. */
+#ifndef PQTUN_RELAY_WG_SYNC_H
+#define PQTUN_RELAY_WG_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "relay/wg_state.h"
+#include "wg/device.h"
+
+/* May the client at src register an ephemeral peer for parent? Allowed when
+ * src lies in the allowed IPs loaded in WireGuard for parent's normal peer or
+ * one of its ephemeral peers (WireGuard only accepts such a source from that
+ * peer's tunnel). Returns 0, or a gRPC status with a reason in msg. */
+int wg_sync_authorize(struct wg_relay_state *s, const struct pqtun_wg_device *snap,
+		      const struct sockaddr *src, const uint8_t parent[32], char *msg, size_t msglen);
+
+/* Register eph (with psk, NULL = none) as the ephemeral peer of parent's
+ * normal peer: replaces the previous ephemeral peer (kept as "old" while it
+ * holds the allowed IPs). Appends the changes to set; *dirty is set when the
+ * state changed. Returns 0 or a gRPC status with msg. */
+int wg_sync_register(struct wg_relay_state *s, const struct pqtun_wg_device *snap,
+		     const struct sockaddr *src, const uint8_t parent[32], const uint8_t eph[32],
+		     const uint8_t *psk, int64_t now_s, struct pqtun_wg_device *set, int *dirty,
+		     char *msg, size_t msglen);
+
+/* One reconciliation step: drop entries whose normal peer is gone (and
+ * their ephemeral peers), forget ephemeral peers WireGuard no longer has,
+ * move the allowed IPs to whichever of normal/eph/old completed a new
+ * handshake most recently, expire ephemeral peers that do not hold the IPs
+ * and were not used for expire_s seconds. Returns 1 if the state changed,
+ * 0 if not, -1 if out of memory. */
+int wg_sync_step(struct wg_relay_state *s, const struct pqtun_wg_device *snap, int64_t now_s,
+		 unsigned expire_s, struct pqtun_wg_device *set);
+
+/* 1 if some ephemeral peer waits for its first handshake (poll fast). */
+int wg_sync_pending(const struct wg_relay_state *s);
+
+#endif
