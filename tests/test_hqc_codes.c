@@ -1,7 +1,7 @@
 /* HQC-256 building blocks: GF(256) arithmetic, the Reed-Solomon generator,
  * Reed-Solomon and duplicated Reed-Muller encode/decode with errors up to
  * (and, for RM, well inside) their capacity, the concatenated code, the
- * fixed-weight sampler, and agreement of the portable and AVX2 versions
+ * fixed-weight sampler, batched SHAKE256, and agreement of the portable and AVX2 versions
  * (RM decoding of arbitrary words, dense vectors from positions). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #include "crypto/hqc/rm.h"
 #include "crypto/hqc/rs.h"
 #include "crypto/hqc/sample.h"
+#include "crypto/hqc/shake_x4.h"
 #include "crypto/hqc/vec.h"
 #include "crypto/hqc/xof.h"
 #include "util/cpu.h"
@@ -249,6 +250,39 @@ static void test_dedup(void **state)
 	}
 }
 
+/* Batched SHAKE256 equals one-at-a-time SHAKE256 for all kinds of lengths
+ * (block boundaries of the 136-byte rate, several parts, 1 to 4 jobs). */
+static void test_shake_x4(void **state)
+{
+	(void)state;
+	static uint8_t in[4][1200], out_a[4][700], out_b[4][700];
+	const size_t lens[] = {0, 1, 40, 135, 136, 137, 271, 272, 273, 1000, 1200};
+	for (int trial = 0; trial < 60; trial++) {
+		hqc_shake_job a[4], b[4];
+		unsigned int n = 1 + (unsigned int)(trial % 4);
+		memset(a, 0, sizeof(a));
+		for (unsigned int l = 0; l < n; l++) {
+			rng_bytes(in[l], sizeof(in[l]));
+			size_t total = lens[rng_below(sizeof(lens) / sizeof(lens[0]))];
+			size_t cut = total ? rng_below((uint32_t)total + 1) : 0;
+			a[l].part[0] = in[l];
+			a[l].len[0] = cut;
+			a[l].part[2] = in[l] + cut;
+			a[l].len[2] = total - cut;
+			a[l].outlen = lens[rng_below(sizeof(lens) / sizeof(lens[0]))] % 700;
+			b[l] = a[l];
+			a[l].out = out_a[l];
+			b[l].out = out_b[l];
+		}
+		memset(out_a, 0, sizeof(out_a));
+		memset(out_b, 0xee, sizeof(out_b));
+		hqc_shake256_x4(a, n);
+		hqc_shake256_x4_portable(b, n);
+		for (unsigned int l = 0; l < n; l++)
+			assert_memory_equal(out_a[l], out_b[l], a[l].outlen);
+	}
+}
+
 static int popcount_vec(const uint64_t *v)
 {
 	int n = 0;
@@ -341,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_concatenated),
 		cmocka_unit_test(test_sampler),
 		cmocka_unit_test(test_dedup),
+		cmocka_unit_test(test_shake_x4),
 		cmocka_unit_test(test_vec_bytes),
 		cmocka_unit_test_setup_teardown(test_concatenated, force_portable, force_auto),
 		cmocka_unit_test_setup_teardown(test_sampler, force_portable, force_auto),

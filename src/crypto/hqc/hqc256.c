@@ -6,7 +6,8 @@
 
 #include "crypto/hqc/params.h"
 #include "crypto/hqc/pke.h"
-#include "crypto/hqc/xof.h"
+#include "crypto/hqc/shake_x4.h"
+#include "crypto/hqc/vec.h"
 #include "util/mem.h"
 #include "util/random.h"
 
@@ -73,15 +74,56 @@ int hqc256_keypair(uint8_t *pk, uint8_t *sk)
 	return rc;
 }
 
+static const uint8_t theta_domain = 0x03, ss_domain = 0x04;
+
+/* Job: theta = SHAKE256(m || pk || salt || 3)[0:64]. */
+static void theta_job(hqc_shake_job *job, const uint8_t *m, const uint8_t *pk,
+		      const uint8_t *salt, uint8_t *theta)
+{
+	memset(job, 0, sizeof(*job));
+	job->part[0] = m;
+	job->len[0] = HQC_K;
+	job->part[1] = pk;
+	job->len[1] = HQC_PK_BYTES;
+	job->part[2] = salt;
+	job->len[2] = HQC_SALT_BYTES;
+	job->part[3] = &theta_domain;
+	job->len[3] = 1;
+	job->out = theta;
+	job->outlen = 64;
+}
+
+/* Job: ss = SHAKE256(prefix || uv || 4)[0:64]. */
+static void ss_job(hqc_shake_job *job, const uint8_t *prefix, const uint8_t *uv, uint8_t *ss)
+{
+	memset(job, 0, sizeof(*job));
+	job->part[0] = prefix;
+	job->len[0] = HQC_K;
+	job->part[1] = uv;
+	job->len[1] = UV_BYTES;
+	job->part[2] = &ss_domain;
+	job->len[2] = 1;
+	job->out = ss;
+	job->outlen = HQC_SS_BYTES;
+}
+
 static int encaps_internal(uint8_t *ct, uint8_t *ss, const uint8_t *pk, const uint8_t *rnd)
 {
 	const uint8_t *m = rnd, *salt = rnd + HQC_K;
-	uint8_t theta[64];
+	uint8_t theta[64], h_bytes[HQC_VEC_BYTES];
+	uint64_t h[HQC_VEC_WORDS];
+	hqc_shake_job jobs[2];
 
-	hqc_hash_theta(theta, m, pk, salt);
-	hqc_pke_encrypt(ct, m, theta, pk);
+	/* theta and h's expansion are independent: side by side */
+	theta_job(&jobs[0], m, pk, salt, theta);
+	hqc_pke_h_job(&jobs[1], pk, h_bytes);
+	hqc_shake256_x4(jobs, 2);
+	hqc_vec_from_bytes(h, h_bytes);
+
+	hqc_pke_encrypt(ct, m, theta, pk, h);
 	memcpy(ct + UV_BYTES, salt, HQC_SALT_BYTES);
-	hqc_hash_ss(ss, m, ct);
+	ss_job(&jobs[0], m, ct, ss);
+	hqc_shake256_x4(jobs, 1);
 	pqtun_memzero(theta, sizeof(theta));
 	return PQTUN_OK;
 }
@@ -115,22 +157,33 @@ static int decaps_internal(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
 	const uint8_t *sk_seed = sk, *sigma = sk + HQC_SEED_BYTES;
 	const uint8_t *pk = sk + HQC_SEED_BYTES + HQC_SIGMA_BYTES;
 	const uint8_t *salt = ct + UV_BYTES;
-	uint8_t m[HQC_K], theta[64], prefix[HQC_K];
-	uint8_t uv[UV_BYTES];
+	uint8_t m[HQC_K], theta[64], ss_accept[HQC_SS_BYTES], ss_reject[HQC_SS_BYTES];
+	uint8_t uv[UV_BYTES], h_bytes[HQC_VEC_BYTES];
+	uint64_t h[HQC_VEC_WORDS];
+	hqc_shake_job jobs[4];
 
 	hqc_pke_decrypt(m, ct, sk_seed);
-	hqc_hash_theta(theta, m, pk, salt);
-	hqc_pke_encrypt(uv, m, theta, pk);
+
+	/* Four independent hashes: h, theta, and both candidate secrets
+	 * (accepting: m' || u || v, rejecting: sigma || u || v). */
+	hqc_pke_h_job(&jobs[0], pk, h_bytes);
+	theta_job(&jobs[1], m, pk, salt, theta);
+	ss_job(&jobs[2], m, ct, ss_accept);
+	ss_job(&jobs[3], sigma, ct, ss_reject);
+	hqc_shake256_x4(jobs, 4);
+	hqc_vec_from_bytes(h, h_bytes);
+
+	hqc_pke_encrypt(uv, m, theta, pk, h);
 
 	/* Every byte of u || v counts, including the padding bits of u. */
 	uint64_t ok = ct_equal_mask(uv, ct, UV_BYTES);
-	for (size_t i = 0; i < HQC_K; i++)
-		prefix[i] = (uint8_t)((m[i] & ok) | (sigma[i] & ~ok));
-	hqc_hash_ss(ss, prefix, ct);
+	for (size_t i = 0; i < HQC_SS_BYTES; i++)
+		ss[i] = (uint8_t)((ss_accept[i] & ok) | (ss_reject[i] & ~ok));
 
 	pqtun_memzero(m, sizeof(m));
 	pqtun_memzero(theta, sizeof(theta));
-	pqtun_memzero(prefix, sizeof(prefix));
+	pqtun_memzero(ss_accept, sizeof(ss_accept));
+	pqtun_memzero(ss_reject, sizeof(ss_reject));
 	pqtun_memzero(uv, sizeof(uv));
 	/* PQTUN_OK when equal, PQTUN_KEM_REJECTED otherwise, without a branch */
 	return (int)(~ok & (uint64_t)(int64_t)PQTUN_KEM_REJECTED);

@@ -11,6 +11,19 @@
 #include "crypto/hqc/xof.h"
 #include "util/mem.h"
 
+/* Expander stream layout: the secret key stream holds x then y (weight
+ * HQC_W each); the encryption stream r1, r2, e (weights HQC_WR, HQC_WR,
+ * HQC_WE). */
+#define SK_STREAM_X 0
+#define SK_STREAM_Y HQC_FIXED_WEIGHT_STREAM_BYTES(HQC_W)
+#define SK_STREAM_BYTES (2 * HQC_FIXED_WEIGHT_STREAM_BYTES(HQC_W))
+#define ENC_STREAM_R1 0
+#define ENC_STREAM_R2 HQC_FIXED_WEIGHT_STREAM_BYTES(HQC_WR)
+#define ENC_STREAM_E (2 * HQC_FIXED_WEIGHT_STREAM_BYTES(HQC_WR))
+#define ENC_STREAM_BYTES (ENC_STREAM_E + HQC_FIXED_WEIGHT_STREAM_BYTES(HQC_WE))
+
+static const uint8_t expander_domain = 0x02;
+
 void hqc_code_encode(uint64_t *cw, const uint8_t m[HQC_K])
 {
 	uint8_t rs[HQC_N1];
@@ -27,26 +40,37 @@ void hqc_code_decode(uint8_t m[HQC_K], const uint64_t *cw)
 	pqtun_memzero(rs, sizeof(rs));
 }
 
-/* h from the public seed. */
-static void expand_h(uint64_t *h, const uint8_t pk_seed[HQC_SEED_BYTES])
+/* Job: out = first outlen bytes of the expander stream of seed. */
+static void expander_job(hqc_shake_job *job, const uint8_t *seed, uint8_t *out, size_t outlen)
 {
-	hqc_xof xof;
-	hqc_xof_init(&xof, pk_seed);
-	hqc_sample_uniform(&xof, h);
-	hqc_xof_wipe(&xof);
+	memset(job, 0, sizeof(*job));
+	job->part[0] = seed;
+	job->len[0] = HQC_SEED_BYTES;
+	job->part[1] = &expander_domain;
+	job->len[1] = 1;
+	job->out = out;
+	job->outlen = outlen;
+}
+
+void hqc_pke_h_job(hqc_shake_job *job, const uint8_t pk_seed[HQC_SEED_BYTES], uint8_t *h_bytes)
+{
+	expander_job(job, pk_seed, h_bytes, HQC_VEC_BYTES);
 }
 
 void hqc_pke_keygen(uint8_t pk[HQC_PK_BYTES], const uint8_t sk_seed[HQC_SEED_BYTES],
 		    const uint8_t pk_seed[HQC_SEED_BYTES])
 {
 	uint64_t x[HQC_VEC_WORDS], y[HQC_VEC_WORDS], h[HQC_VEC_WORDS], s[HQC_VEC_WORDS];
-	hqc_xof xof;
+	uint8_t sk_stream[SK_STREAM_BYTES], h_bytes[HQC_VEC_BYTES];
+	hqc_shake_job jobs[2];
 
-	hqc_xof_init(&xof, sk_seed);
-	hqc_sample_fixed_weight(&xof, x, HQC_W);
-	hqc_sample_fixed_weight(&xof, y, HQC_W);
-	hqc_xof_wipe(&xof);
-	expand_h(h, pk_seed);
+	/* The two expanders are independent: run them side by side. */
+	expander_job(&jobs[0], sk_seed, sk_stream, sizeof(sk_stream));
+	hqc_pke_h_job(&jobs[1], pk_seed, h_bytes);
+	hqc_shake256_x4(jobs, 2);
+	hqc_fixed_weight_from_bytes(x, sk_stream + SK_STREAM_X, HQC_W);
+	hqc_fixed_weight_from_bytes(y, sk_stream + SK_STREAM_Y, HQC_W);
+	hqc_vec_from_bytes(h, h_bytes);
 
 	hqc_gf2x_mul_mod(s, y, h);
 	hqc_vec_xor(s, x, HQC_VEC_WORDS);
@@ -55,22 +79,23 @@ void hqc_pke_keygen(uint8_t pk[HQC_PK_BYTES], const uint8_t sk_seed[HQC_SEED_BYT
 
 	pqtun_memzero(x, sizeof(x));
 	pqtun_memzero(y, sizeof(y));
+	pqtun_memzero(sk_stream, sizeof(sk_stream));
 }
 
 void hqc_pke_encrypt(uint8_t *uv, const uint8_t m[HQC_K], const uint8_t theta[HQC_SEED_BYTES],
-		     const uint8_t pk[HQC_PK_BYTES])
+		     const uint8_t pk[HQC_PK_BYTES], const uint64_t *h)
 {
-	uint64_t h[HQC_VEC_WORDS], s[HQC_VEC_WORDS];
+	uint64_t s[HQC_VEC_WORDS];
 	uint64_t r1[HQC_VEC_WORDS], r2[HQC_VEC_WORDS], e[HQC_VEC_WORDS], t[HQC_VEC_WORDS];
 	uint64_t cw[HQC_N1N2_WORDS];
-	hqc_xof xof;
+	uint8_t stream[ENC_STREAM_BYTES];
+	hqc_shake_job job;
 
-	hqc_xof_init(&xof, theta);
-	hqc_sample_fixed_weight(&xof, r1, HQC_WR);
-	hqc_sample_fixed_weight(&xof, r2, HQC_WR);
-	hqc_sample_fixed_weight(&xof, e, HQC_WE);
-	hqc_xof_wipe(&xof);
-	expand_h(h, pk);
+	expander_job(&job, theta, stream, sizeof(stream));
+	hqc_shake256_x4(&job, 1);
+	hqc_fixed_weight_from_bytes(r1, stream + ENC_STREAM_R1, HQC_WR);
+	hqc_fixed_weight_from_bytes(r2, stream + ENC_STREAM_R2, HQC_WR);
+	hqc_fixed_weight_from_bytes(e, stream + ENC_STREAM_E, HQC_WE);
 	hqc_vec_from_bytes(s, pk + HQC_SEED_BYTES);
 
 	/* u = r1 + h * r2 */
@@ -90,19 +115,19 @@ void hqc_pke_encrypt(uint8_t *uv, const uint8_t m[HQC_K], const uint8_t theta[HQ
 	pqtun_memzero(e, sizeof(e));
 	pqtun_memzero(t, sizeof(t));
 	pqtun_memzero(cw, sizeof(cw));
+	pqtun_memzero(stream, sizeof(stream));
 }
 
 void hqc_pke_decrypt(uint8_t m[HQC_K], const uint8_t *uv, const uint8_t sk_seed[HQC_SEED_BYTES])
 {
 	uint64_t u[HQC_VEC_WORDS], y[HQC_VEC_WORDS], t[HQC_VEC_WORDS], v[HQC_N1N2_WORDS];
-	uint8_t skip[4 * HQC_W];
-	hqc_xof xof;
+	uint8_t sk_stream[SK_STREAM_BYTES];
+	hqc_shake_job job;
 
 	/* y follows x in the stream; x itself is not needed. */
-	hqc_xof_init(&xof, sk_seed);
-	hqc_xof_read(&xof, skip, sizeof(skip));
-	hqc_sample_fixed_weight(&xof, y, HQC_W);
-	hqc_xof_wipe(&xof);
+	expander_job(&job, sk_seed, sk_stream, sizeof(sk_stream));
+	hqc_shake256_x4(&job, 1);
+	hqc_fixed_weight_from_bytes(y, sk_stream + SK_STREAM_Y, HQC_W);
 
 	hqc_vec_from_bytes(u, uv);
 	hqc_vec_n1n2_from_bytes(v, uv + HQC_VEC_BYTES);
@@ -110,7 +135,7 @@ void hqc_pke_decrypt(uint8_t m[HQC_K], const uint8_t *uv, const uint8_t sk_seed[
 	hqc_vec_xor(v, t, HQC_N1N2_WORDS);
 	hqc_code_decode(m, v);
 
-	pqtun_memzero(skip, sizeof(skip));
+	pqtun_memzero(sk_stream, sizeof(sk_stream));
 	pqtun_memzero(y, sizeof(y));
 	pqtun_memzero(t, sizeof(t));
 	pqtun_memzero(v, sizeof(v));

@@ -8,16 +8,23 @@
 #include <stdint.h>
 
 #include "crypto/hqc/params.h"
+#include "crypto/hqc/shake_x4.h"
 
 /* pk = pk_seed || s with s = x + h*y. */
 void hqc_pke_keygen(uint8_t pk[HQC_PK_BYTES], const uint8_t sk_seed[HQC_SEED_BYTES],
 		    const uint8_t pk_seed[HQC_SEED_BYTES]);
 
+/* Describe the expansion of h from pk_seed as a SHAKE256 job writing the
+ * HQC_VEC_BYTES bytes that hqc_vec_from_bytes turns into h (public). */
+void hqc_pke_h_job(hqc_shake_job *job, const uint8_t pk_seed[HQC_SEED_BYTES], uint8_t *h_bytes);
+
 /* Encrypt the HQC_K-byte m with randomness seeded by theta (first
- * HQC_SEED_BYTES bytes used): u = r1 + h*r2, v = first HQC_N1N2 bits of
- * encode(m) + s*r2 + e. uv receives u (HQC_VEC_BYTES) || v (HQC_N1N2_BYTES). */
+ * HQC_SEED_BYTES bytes used) under pk, whose h (HQC_VEC_WORDS words, from
+ * hqc_pke_h_job) the caller has expanded: u = r1 + h*r2, v = first
+ * HQC_N1N2 bits of encode(m) + s*r2 + e. uv receives u (HQC_VEC_BYTES) ||
+ * v (HQC_N1N2_BYTES). */
 void hqc_pke_encrypt(uint8_t *uv, const uint8_t m[HQC_K], const uint8_t theta[HQC_SEED_BYTES],
-		     const uint8_t pk[HQC_PK_BYTES]);
+		     const uint8_t pk[HQC_PK_BYTES], const uint64_t *h);
 
 /* m = decode(v - u*y), uv as produced by hqc_pke_encrypt (bits of u beyond
  * HQC_N are ignored). */

@@ -49,13 +49,18 @@ void hqc_sample_support(hqc_xof *xof, uint32_t *support, unsigned int weight)
 	uint8_t rnd[4 * HQC_MAX_WEIGHT];
 
 	hqc_xof_read(xof, rnd, 4 * (size_t)weight);
+	hqc_support_from_bytes(support, rnd, weight);
+	pqtun_memzero(rnd, sizeof(rnd));
+}
+
+void hqc_support_from_bytes(uint32_t *support, const uint8_t *rnd, unsigned int weight)
+{
 	for (unsigned int i = 0; i < weight; i++) {
 		uint32_t r = (uint32_t)rnd[4 * i] | (uint32_t)rnd[4 * i + 1] << 8 |
 			     (uint32_t)rnd[4 * i + 2] << 16 | (uint32_t)rnd[4 * i + 3] << 24;
 		support[i] = i + reduce_mod_n_minus(r, i);
 	}
 	hqc_support_dedup(support, weight);
-	pqtun_memzero(rnd, sizeof(rnd));
 }
 
 void hqc_support_dedup_portable(uint32_t *support, unsigned int weight)
@@ -111,6 +116,14 @@ void hqc_sample_fixed_weight(hqc_xof *xof, uint64_t *v, unsigned int weight)
 {
 	uint32_t support[HQC_MAX_WEIGHT];
 	hqc_sample_support(xof, support, weight);
+	hqc_support_to_vec(v, support, weight);
+	pqtun_memzero(support, sizeof(support));
+}
+
+void hqc_fixed_weight_from_bytes(uint64_t *v, const uint8_t *rnd, unsigned int weight)
+{
+	uint32_t support[HQC_MAX_WEIGHT];
+	hqc_support_from_bytes(support, rnd, weight);
 	hqc_support_to_vec(v, support, weight);
 	pqtun_memzero(support, sizeof(support));
 }

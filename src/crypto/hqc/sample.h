@@ -18,6 +18,14 @@
 
 #define HQC_MAX_WEIGHT HQC_WR
 
+/* Expander bytes one fixed-weight vector consumes (4 * weight, rounded up
+ * to a multiple of 8 like every expander read). */
+#define HQC_FIXED_WEIGHT_STREAM_BYTES(w) ((4 * (size_t)(w) + 7) & ~(size_t)7)
+
+/* The weight distinct positions from the first 4 * weight bytes of rnd
+ * (secret). */
+void hqc_support_from_bytes(uint32_t *support, const uint8_t *rnd, unsigned int weight);
+
 /* Draw the weight distinct positions (each < HQC_N) of a fixed-weight
  * vector. weight <= HQC_MAX_WEIGHT. */
 void hqc_sample_support(hqc_xof *xof, uint32_t *support, unsigned int weight);
@@ -41,6 +49,9 @@ void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int 
 
 /* v = fixed-weight vector drawn from xof (support then dense vector). */
 void hqc_sample_fixed_weight(hqc_xof *xof, uint64_t *v, unsigned int weight);
+
+/* v = fixed-weight vector from the first 4 * weight bytes of rnd. */
+void hqc_fixed_weight_from_bytes(uint64_t *v, const uint8_t *rnd, unsigned int weight);
 
 /* v = uniform vector of HQC_N bits drawn from xof (public: h). */
 void hqc_sample_uniform(hqc_xof *xof, uint64_t *v);
