@@ -147,15 +147,29 @@ void keccakx4_squeezeblocks(uint8_t *out0, uint8_t *out1, uint8_t *out2, uint8_t
 			    size_t nblocks, unsigned int rate, keccakx4_state *st)
 {
 	uint8_t *out[4] = { out0, out1, out2, out3 };
+	unsigned int lanes = rate / 8, i;
 	while (nblocks-- > 0) {
 		keccakx4_permute(st);
-		for (unsigned int i = 0; i < rate / 8; i++) {
-			__m256i v = _mm256_load_si256((const __m256i *)&st->s[4 * i]);
-			uint64_t lanes[4];
-			_mm256_storeu_si256((__m256i *)lanes, v);
-			for (int j = 0; j < 4; j++)
-				memcpy(out[j] + 8 * i, &lanes[j], 8);
+		/* Four lanes at a time: a 4x4 transpose of 64-bit words turns
+		 * "lane i of each instance" into "lanes i..i+3 of instance j",
+		 * written with one 32-byte store per instance. */
+		for (i = 0; i + 4 <= lanes; i += 4) {
+			__m256i l0 = _mm256_load_si256((const __m256i *)&st->s[4 * i]);
+			__m256i l1 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 4]);
+			__m256i l2 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 8]);
+			__m256i l3 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 12]);
+			__m256i t0 = _mm256_unpacklo_epi64(l0, l1); /* l0[0] l1[0] l0[2] l1[2] */
+			__m256i t1 = _mm256_unpackhi_epi64(l0, l1); /* l0[1] l1[1] l0[3] l1[3] */
+			__m256i t2 = _mm256_unpacklo_epi64(l2, l3);
+			__m256i t3 = _mm256_unpackhi_epi64(l2, l3);
+			_mm256_storeu_si256((__m256i *)(out[0] + 8 * i), _mm256_permute2x128_si256(t0, t2, 0x20));
+			_mm256_storeu_si256((__m256i *)(out[1] + 8 * i), _mm256_permute2x128_si256(t1, t3, 0x20));
+			_mm256_storeu_si256((__m256i *)(out[2] + 8 * i), _mm256_permute2x128_si256(t0, t2, 0x31));
+			_mm256_storeu_si256((__m256i *)(out[3] + 8 * i), _mm256_permute2x128_si256(t1, t3, 0x31));
 		}
+		for (; i < lanes; i++)
+			for (int j = 0; j < 4; j++)
+				memcpy(out[j] + 8 * i, &st->s[4 * i + j], 8);
 		for (int j = 0; j < 4; j++)
 			out[j] += rate;
 	}
