@@ -264,6 +264,7 @@ static int run_session(struct call *c)
 				return GRPC_CALL_PROTOCOL;
 			}
 			out_off += (size_t)w;
+			c->res->wire_sent += (size_t)w;
 		}
 		if (c->closed)
 			break;
@@ -292,6 +293,7 @@ static int run_session(struct call *c)
 					 r < 0 ? ": " : "", r < 0 ? strerror(errno) : "");
 				return GRPC_CALL_PROTOCOL;
 			}
+			c->res->wire_received += (size_t)r;
 			ssize_t used = nghttp2_session_mem_recv(c->session, buf, (size_t)r);
 			if (used < 0) {
 				snprintf(c->res->detail, sizeof(c->res->detail), "HTTP/2 protocol error: %s",

@@ -20,6 +20,8 @@ struct grpc_call_result {
 	uint8_t *response;      /* the response message (malloc) when status is 0 */
 	size_t response_len;
 	char detail[128];       /* what went wrong for CONNECT/PROTOCOL */
+	size_t wire_sent;       /* TCP payload bytes sent (HTTP/2 preface, frames) */
+	size_t wire_received;   /* TCP payload bytes received */
 };
 
 struct grpc_call_options {
