@@ -83,7 +83,7 @@ static void *poller(void *arg)
 	struct pqtun_wg_relay *r = arg;
 	pthread_mutex_lock(&r->lock);
 	while (!r->stopping) {
-		unsigned ms = wg_sync_pending(&r->state) ? r->fast_poll_ms : r->poll_ms;
+		unsigned ms = wg_sync_pending(&r->state, wall_s()) ? r->fast_poll_ms : r->poll_ms;
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += ms / 1000;

@@ -306,10 +306,13 @@ int wg_sync_step(struct wg_relay_state *s, const struct pqtun_wg_device *snap, i
 	return changed;
 }
 
-int wg_sync_pending(const struct wg_relay_state *s)
+int wg_sync_pending(const struct wg_relay_state *s, int64_t now_s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->entries[i].has_eph && s->entries[i].holder != WG_HOLDER_EPH)
+	for (size_t i = 0; i < s->n; i++) {
+		const struct wg_relay_entry *e = &s->entries[i];
+		if (e->has_eph && e->holder != WG_HOLDER_EPH && e->hs_eph == 0 &&
+		    now_s - e->eph_registered < WG_SYNC_PENDING_S)
 			return 1;
+	}
 	return 0;
 }

@@ -40,7 +40,12 @@ int wg_sync_register(struct wg_relay_state *s, const struct pqtun_wg_device *sna
 int wg_sync_step(struct wg_relay_state *s, const struct pqtun_wg_device *snap, int64_t now_s,
 		 unsigned expire_s, struct pqtun_wg_device *set);
 
-/* 1 if some ephemeral peer waits for its first handshake (poll fast). */
-int wg_sync_pending(const struct wg_relay_state *s);
+/* How long after its registration an ephemeral peer that has not
+ * handshaken yet makes the relay poll fast. */
+#define WG_SYNC_PENDING_S 30
+
+/* 1 if some ephemeral peer registered less than WG_SYNC_PENDING_S ago still
+ * waits for its first handshake (poll fast until it comes). */
+int wg_sync_pending(const struct wg_relay_state *s, int64_t now_s);
 
 #endif
