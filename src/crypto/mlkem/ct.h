@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__has_include)
 #if __has_include(<valgrind/memcheck.h>)
@@ -32,6 +33,30 @@ static inline uint8_t mlkem_value_barrier_u8(uint8_t v)
 {
 	__asm__("" : "+r"(v));
 	return v;
+}
+
+static inline uint64_t mlkem_value_barrier_u64(uint64_t v)
+{
+	__asm__("" : "+r"(v));
+	return v;
+}
+
+/* 1 if a and b (len bytes) differ anywhere, else 0; time depends on len
+ * only (word-wise OR of XORs, no early exit). */
+static inline uint8_t mlkem_ct_differ(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	uint64_t acc = 0;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		acc |= x ^ y;
+	}
+	for (; i < len; i++)
+		acc |= (uint64_t)(a[i] ^ b[i]);
+	acc = mlkem_value_barrier_u64(acc);
+	return (uint8_t)((acc | (0 - acc)) >> 63);
 }
 
 /* If cond (0 or 1) is 1, copy src over dst; time independent of cond. */

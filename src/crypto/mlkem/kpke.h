@@ -22,6 +22,11 @@ typedef struct {
 	/* K-PKE.Decrypt(dk_pke, c); dk_pke and the output m are secret. */
 	void (*decrypt)(uint8_t m[MLKEM_SYMBYTES], const uint8_t dk_pke[MLKEM_DKPKE_BYTES],
 			const uint8_t c[MLKEM_CT_BYTES]);
+	/* h = SHA3-256(ek) (H, for the §7.3 check) and k_bar = SHAKE256(z || c)[32]
+	 * (J, the implicit-rejection key); z and k_bar are secret. */
+	void (*hash_ek_and_reject)(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_SS_BYTES],
+				   const uint8_t ek[MLKEM_EK_BYTES], const uint8_t z[MLKEM_SYMBYTES],
+				   const uint8_t c[MLKEM_CT_BYTES]);
 } mlkem_kpke_impl;
 
 extern const mlkem_kpke_impl mlkem_kpke_portable;

@@ -76,6 +76,56 @@ static void noise1_avx2(mlkem_poly *r, const uint8_t seed[MLKEM_SYMBYTES], uint8
 	pqtun_memzero(buf, sizeof(buf));
 }
 
+/* XORs len bytes into instance inst of st, starting at byte off of the
+ * rate part. */
+static void x4_xor_bytes(keccakx4_state *st, unsigned int inst, size_t off, const uint8_t *in,
+			 size_t len)
+{
+	for (size_t b = 0; b < len; b++)
+		st->s[4 * ((off + b) / 8) + inst] ^= (uint64_t)in[b] << (8 * ((off + b) % 8));
+}
+
+/* H(ek) and J(z || c) side by side in two instances of the 4-way Keccak:
+ * both inputs take 11 full SHAKE-256-rate blocks plus a final one. */
+static void hash_ek_and_reject_avx2(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_SS_BYTES],
+				    const uint8_t ek[MLKEM_EK_BYTES], const uint8_t z[MLKEM_SYMBYTES],
+				    const uint8_t c[MLKEM_CT_BYTES])
+{
+	uint8_t zc[MLKEM_SYMBYTES + MLKEM_CT_BYTES];
+	keccakx4_state st;
+	const size_t rate = SHA3_256_RATE, full = MLKEM_EK_BYTES / SHA3_256_RATE;
+	_Static_assert(MLKEM_EK_BYTES / SHA3_256_RATE == sizeof(zc) / SHAKE256_RATE,
+		       "both hashes must take the same number of blocks");
+
+	memcpy(zc, z, MLKEM_SYMBYTES);
+	memcpy(zc + MLKEM_SYMBYTES, c, MLKEM_CT_BYTES);
+	memset(&st, 0, sizeof(st));
+	for (size_t blk = 0; blk < full; blk++) {
+		for (size_t i = 0; i < rate / 8; i++) {
+			uint64_t a, b;
+			memcpy(&a, ek + blk * rate + 8 * i, 8);
+			memcpy(&b, zc + blk * rate + 8 * i, 8);
+			st.s[4 * i] ^= a;
+			st.s[4 * i + 1] ^= b;
+		}
+		keccakx4_permute(&st);
+	}
+	const uint8_t pad_h = 0x06, pad_j = 0x1f, last = 0x80;
+	x4_xor_bytes(&st, 0, 0, ek + full * rate, MLKEM_EK_BYTES - full * rate);
+	x4_xor_bytes(&st, 0, MLKEM_EK_BYTES - full * rate, &pad_h, 1);
+	x4_xor_bytes(&st, 1, 0, zc + full * rate, sizeof(zc) - full * rate);
+	x4_xor_bytes(&st, 1, sizeof(zc) - full * rate, &pad_j, 1);
+	x4_xor_bytes(&st, 0, rate - 1, &last, 1);
+	x4_xor_bytes(&st, 1, rate - 1, &last, 1);
+	keccakx4_permute(&st);
+	for (size_t i = 0; i < MLKEM_SYMBYTES / 8; i++) {
+		memcpy(h + 8 * i, &st.s[4 * i], 8);
+		memcpy(k_bar + 8 * i, &st.s[4 * i + 1], 8);
+	}
+	pqtun_memzero(zc, sizeof(zc));
+	pqtun_memzero(&st, sizeof(st));
+}
+
 static inline void ntt_poly_avx2(mlkem_poly *p) { mlkem_ntt_avx2(p->c); }
 static inline void invntt_poly_avx2(mlkem_poly *p) { mlkem_invntt_avx2(p->c); }
 
@@ -92,4 +142,5 @@ const mlkem_kpke_impl mlkem_kpke_avx2 = {
 	.keygen = kpke_avx2_keygen,
 	.encrypt = kpke_avx2_encrypt,
 	.decrypt = kpke_avx2_decrypt,
+	.hash_ek_and_reject = hash_ek_and_reject_avx2,
 };

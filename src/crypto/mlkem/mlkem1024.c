@@ -123,52 +123,50 @@ int pqtun_mlkem1024_encaps(uint8_t c[PQTUN_MLKEM1024_CT_BYTES],
 	return ret;
 }
 
-/* Decaps_internal (Alg. 18) on a checked dk, without stack scrubbing. */
-static void decaps_internal(uint8_t k[MLKEM_SS_BYTES], const uint8_t c[MLKEM_CT_BYTES],
-			    const uint8_t dk[MLKEM_DK_BYTES])
+/* Decaps_internal (Alg. 18) after the §7.3 check, given the rejection key
+ * k_bar = J(z || c); without stack scrubbing. */
+static void decaps_internal(const mlkem_kpke_impl *impl, uint8_t k[MLKEM_SS_BYTES],
+			    const uint8_t c[MLKEM_CT_BYTES], const uint8_t dk[MLKEM_DK_BYTES],
+			    const uint8_t k_bar[MLKEM_SS_BYTES])
 {
-	const mlkem_kpke_impl *impl = mlkem_kpke_select();
-	uint8_t g_in[2 * MLKEM_SYMBYTES], kr[2 * MLKEM_SYMBYTES], k_bar[MLKEM_SS_BYTES];
+	uint8_t g_in[2 * MLKEM_SYMBYTES], kr[2 * MLKEM_SYMBYTES];
 	uint8_t c2[MLKEM_CT_BYTES];
-	keccak_state j;
 
 	/* m' = Decrypt(dk_pke, c); (K', r') = G(m' || h). */
 	impl->decrypt(g_in, dk, c);
 	memcpy(g_in + MLKEM_SYMBYTES, dk + MLKEM_DK_H_OFFSET, MLKEM_SYMBYTES);
 	sha3_512(kr, g_in, sizeof(g_in));
 
-	/* K_bar = J(z || c) = SHAKE256(z || c)[32]. */
-	shake256_init(&j);
-	shake256_absorb(&j, dk + MLKEM_DK_Z_OFFSET, MLKEM_SYMBYTES);
-	shake256_absorb(&j, c, MLKEM_CT_BYTES);
-	shake256_finalize(&j);
-	shake256_squeeze(k_bar, sizeof(k_bar), &j);
-
 	/* Re-encrypt and replace K' by K_bar if c' != c, without branching. */
 	impl->encrypt(c2, dk + MLKEM_DK_EK_OFFSET, g_in, kr + MLKEM_SYMBYTES);
-	uint8_t differ = (uint8_t)(1 ^ pqtun_ct_equal(c, c2, MLKEM_CT_BYTES));
+	uint8_t differ = mlkem_ct_differ(c, c2, MLKEM_CT_BYTES);
 	memcpy(k, kr, MLKEM_SS_BYTES);
 	mlkem_cmov(k, k_bar, MLKEM_SS_BYTES, differ);
 
 	pqtun_memzero(g_in, sizeof(g_in));
 	pqtun_memzero(kr, sizeof(kr));
-	pqtun_memzero(k_bar, sizeof(k_bar));
 	pqtun_memzero(c2, sizeof(c2));
-	keccak_wipe(&j);
 }
 
 int pqtun_mlkem1024_decaps(uint8_t k[PQTUN_MLKEM1024_SS_BYTES],
 			   const uint8_t c[PQTUN_MLKEM1024_CT_BYTES],
 			   const uint8_t dk[PQTUN_MLKEM1024_DK_BYTES])
 {
-	/* The check's outcome is public (a malformed key is refused openly). */
-	int valid = pqtun_mlkem1024_dk_valid(dk, MLKEM_DK_BYTES);
+	const mlkem_kpke_impl *impl = mlkem_kpke_select();
+	uint8_t h[MLKEM_SYMBYTES], k_bar[MLKEM_SS_BYTES];
+
+	/* H(ek) for the §7.3 check and J(z || c) are computed together. The
+	 * check's outcome is public (a malformed key is refused openly). */
+	impl->hash_ek_and_reject(h, k_bar, dk + MLKEM_DK_EK_OFFSET, dk + MLKEM_DK_Z_OFFSET, c);
+	int valid = pqtun_ct_equal(h, dk + MLKEM_DK_H_OFFSET, MLKEM_SYMBYTES);
 	mlkem_declassify(&valid, sizeof(valid));
 	if (!valid) {
 		pqtun_memzero(k, MLKEM_SS_BYTES);
+		pqtun_memzero(k_bar, sizeof(k_bar));
 		return PQTUN_KEM_INVALID_KEY;
 	}
-	decaps_internal(k, c, dk);
+	decaps_internal(impl, k, c, dk, k_bar);
+	pqtun_memzero(k_bar, sizeof(k_bar));
 	pqtun_stack_scrub(MLKEM_STACK_SCRUB_BYTES);
 	return PQTUN_OK;
 }
