@@ -27,72 +27,52 @@ static const uint64_t round_constants[24] = {
 #define ANDN(a, b) _mm256_andnot_si256(a, b) /* ~a & b */
 #define ROL(x, n) _mm256_or_si256(_mm256_slli_epi64(x, n), _mm256_srli_epi64(x, 64 - (n)))
 
-/* The 24 rounds on four interleaved states: theta, rho and pi fused, chi,
- * iota (same lane schedule as the scalar permutation in fips202.c). */
+/* Rotation offsets r[x + 5y] and the pi step as a source table: the lane
+ * that lands at position x + 5y of row y after pi comes from A[src]. */
+#define ROW(E, y, s0, r0, s1, r1, s2, r2, s3, r3, s4, r4) do {                    \
+		__m256i b0 = ROLX(XOR(A[s0], D[s0 % 5]), r0);                     \
+		__m256i b1 = ROLX(XOR(A[s1], D[s1 % 5]), r1);                     \
+		__m256i b2 = ROLX(XOR(A[s2], D[s2 % 5]), r2);                     \
+		__m256i b3 = ROLX(XOR(A[s3], D[s3 % 5]), r3);                     \
+		__m256i b4 = ROLX(XOR(A[s4], D[s4 % 5]), r4);                     \
+		E[5 * (y) + 0] = XOR(b0, ANDN(b1, b2));                           \
+		E[5 * (y) + 1] = XOR(b1, ANDN(b2, b3));                           \
+		E[5 * (y) + 2] = XOR(b2, ANDN(b3, b4));                           \
+		E[5 * (y) + 3] = XOR(b3, ANDN(b4, b0));                           \
+		E[5 * (y) + 4] = XOR(b4, ANDN(b0, b1));                           \
+	} while (0)
+
+/* rol by 0 is the identity */
+#define ROLX(x, n) ((n) ? ROL(x, (n) ? (n) : 1) : (x))
+
+/* One round from A into E: theta, then row by row rho+pi, chi (iota is
+ * applied by the caller). Only one row's lanes are live at a time. */
+static inline void keccak_x4_round(__m256i *E, const __m256i *A)
+{
+	__m256i C[5], D[5];
+	for (int x = 0; x < 5; x++)
+		C[x] = XOR(XOR(XOR(A[x], A[x + 5]), XOR(A[x + 10], A[x + 15])), A[x + 20]);
+	for (int x = 0; x < 5; x++)
+		D[x] = XOR(C[(x + 4) % 5], ROL(C[(x + 1) % 5], 1));
+	ROW(E, 0, 0, 0, 6, 44, 12, 43, 18, 21, 24, 14);
+	ROW(E, 1, 3, 28, 9, 20, 10, 3, 16, 45, 22, 61);
+	ROW(E, 2, 1, 1, 7, 6, 13, 25, 19, 8, 20, 18);
+	ROW(E, 3, 4, 27, 5, 36, 11, 10, 17, 15, 23, 56);
+	ROW(E, 4, 2, 62, 8, 55, 14, 39, 15, 41, 21, 2);
+}
+
+/* The 24 rounds on four interleaved states (same lane schedule as the
+ * scalar permutation in fips202.c), alternating between two buffers. */
 static void keccak_x4_permute(uint64_t st[25][4])
 {
-	__m256i A[25];
+	__m256i A[25], E[25];
 	for (int i = 0; i < 25; i++)
 		A[i] = _mm256_load_si256((const __m256i *)st[i]);
-	for (int r = 0; r < 24; r++) {
-		__m256i C0 = XOR(XOR(XOR(A[0], A[5]), XOR(A[10], A[15])), A[20]);
-		__m256i C1 = XOR(XOR(XOR(A[1], A[6]), XOR(A[11], A[16])), A[21]);
-		__m256i C2 = XOR(XOR(XOR(A[2], A[7]), XOR(A[12], A[17])), A[22]);
-		__m256i C3 = XOR(XOR(XOR(A[3], A[8]), XOR(A[13], A[18])), A[23]);
-		__m256i C4 = XOR(XOR(XOR(A[4], A[9]), XOR(A[14], A[19])), A[24]);
-		__m256i D0 = XOR(C4, ROL(C1, 1)), D1 = XOR(C0, ROL(C2, 1));
-		__m256i D2 = XOR(C1, ROL(C3, 1)), D3 = XOR(C2, ROL(C4, 1));
-		__m256i D4 = XOR(C3, ROL(C0, 1));
-		__m256i B00 = XOR(A[0], D0);
-		__m256i B01 = ROL(XOR(A[6], D1), 44);
-		__m256i B02 = ROL(XOR(A[12], D2), 43);
-		__m256i B03 = ROL(XOR(A[18], D3), 21);
-		__m256i B04 = ROL(XOR(A[24], D4), 14);
-		__m256i B10 = ROL(XOR(A[3], D3), 28);
-		__m256i B11 = ROL(XOR(A[9], D4), 20);
-		__m256i B12 = ROL(XOR(A[10], D0), 3);
-		__m256i B13 = ROL(XOR(A[16], D1), 45);
-		__m256i B14 = ROL(XOR(A[22], D2), 61);
-		__m256i B20 = ROL(XOR(A[1], D1), 1);
-		__m256i B21 = ROL(XOR(A[7], D2), 6);
-		__m256i B22 = ROL(XOR(A[13], D3), 25);
-		__m256i B23 = ROL(XOR(A[19], D4), 8);
-		__m256i B24 = ROL(XOR(A[20], D0), 18);
-		__m256i B30 = ROL(XOR(A[4], D4), 27);
-		__m256i B31 = ROL(XOR(A[5], D0), 36);
-		__m256i B32 = ROL(XOR(A[11], D1), 10);
-		__m256i B33 = ROL(XOR(A[17], D2), 15);
-		__m256i B34 = ROL(XOR(A[23], D3), 56);
-		__m256i B40 = ROL(XOR(A[2], D2), 62);
-		__m256i B41 = ROL(XOR(A[8], D3), 55);
-		__m256i B42 = ROL(XOR(A[14], D4), 39);
-		__m256i B43 = ROL(XOR(A[15], D0), 41);
-		__m256i B44 = ROL(XOR(A[21], D1), 2);
-		A[0] = XOR(XOR(B00, ANDN(B01, B02)), _mm256_set1_epi64x((long long)round_constants[r]));
-		A[1] = XOR(B01, ANDN(B02, B03));
-		A[2] = XOR(B02, ANDN(B03, B04));
-		A[3] = XOR(B03, ANDN(B04, B00));
-		A[4] = XOR(B04, ANDN(B00, B01));
-		A[5] = XOR(B10, ANDN(B11, B12));
-		A[6] = XOR(B11, ANDN(B12, B13));
-		A[7] = XOR(B12, ANDN(B13, B14));
-		A[8] = XOR(B13, ANDN(B14, B10));
-		A[9] = XOR(B14, ANDN(B10, B11));
-		A[10] = XOR(B20, ANDN(B21, B22));
-		A[11] = XOR(B21, ANDN(B22, B23));
-		A[12] = XOR(B22, ANDN(B23, B24));
-		A[13] = XOR(B23, ANDN(B24, B20));
-		A[14] = XOR(B24, ANDN(B20, B21));
-		A[15] = XOR(B30, ANDN(B31, B32));
-		A[16] = XOR(B31, ANDN(B32, B33));
-		A[17] = XOR(B32, ANDN(B33, B34));
-		A[18] = XOR(B33, ANDN(B34, B30));
-		A[19] = XOR(B34, ANDN(B30, B31));
-		A[20] = XOR(B40, ANDN(B41, B42));
-		A[21] = XOR(B41, ANDN(B42, B43));
-		A[22] = XOR(B42, ANDN(B43, B44));
-		A[23] = XOR(B43, ANDN(B44, B40));
-		A[24] = XOR(B44, ANDN(B40, B41));
+	for (int r = 0; r < 24; r += 2) {
+		keccak_x4_round(E, A);
+		E[0] = XOR(E[0], _mm256_set1_epi64x((long long)round_constants[r]));
+		keccak_x4_round(A, E);
+		A[0] = XOR(A[0], _mm256_set1_epi64x((long long)round_constants[r + 1]));
 	}
 	for (int i = 0; i < 25; i++)
 		_mm256_store_si256((__m256i *)st[i], A[i]);
