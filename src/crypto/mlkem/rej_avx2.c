@@ -267,8 +267,10 @@ static const uint8_t rej_compact[256][16] __attribute__((aligned(16))) = {
 	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
 };
 
-unsigned int mlkem_rej_uniform_avx2(int16_t r[MLKEM_N], unsigned int ctr, const uint8_t *buf,
-				    size_t buflen)
+/* Turns 24 bytes (spread over the qwords of v as selected by the caller)
+ * into 16 candidates, stores the accepted ones at r + ctr, returns the new
+ * count. Needs ctr + 16 <= 256. */
+static inline unsigned int rej_step(int16_t *r, unsigned int ctr, __m256i v)
 {
 	const __m256i q = _mm256_set1_epi16(MLKEM_Q);
 	const __m256i mask12 = _mm256_set1_epi16(0x0fff);
@@ -277,28 +279,46 @@ unsigned int mlkem_rej_uniform_avx2(int16_t r[MLKEM_N], unsigned int ctr, const 
 	 * 16-bit lanes (b0, b1) and (b1, b2). */
 	const __m256i spread = _mm256_setr_epi8(0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11,
 						4, 5, 5, 6, 7, 8, 8, 9, 10, 11, 11, 12, 13, 14, 14, 15);
+	v = _mm256_shuffle_epi8(v, spread);
+	v = _mm256_blend_epi16(v, _mm256_srli_epi16(v, 4), 0xaa);
+	v = _mm256_and_si256(v, mask12);
+	__m256i good = _mm256_cmpgt_epi16(q, v);
+	unsigned int bits = (unsigned int)_mm256_movemask_epi8(
+		_mm256_packs_epi16(good, _mm256_setzero_si256()));
+	unsigned int m0 = bits & 0xff, m1 = (bits >> 16) & 0xff;
+
+	__m128i lo = _mm256_castsi256_si128(v);
+	__m128i hi = _mm256_extracti128_si256(v, 1);
+	lo = _mm_shuffle_epi8(lo, _mm_load_si128((const __m128i *)rej_compact[m0]));
+	_mm_storeu_si128((__m128i *)(r + ctr), lo);
+	ctr += (unsigned int)__builtin_popcount(m0);
+	hi = _mm_shuffle_epi8(hi, _mm_load_si128((const __m128i *)rej_compact[m1]));
+	_mm_storeu_si128((__m128i *)(r + ctr), hi);
+	ctr += (unsigned int)__builtin_popcount(m1);
+	return ctr;
+}
+
+unsigned int mlkem_rej_uniform_avx2(int16_t r[MLKEM_N], unsigned int ctr, const uint8_t *buf,
+				    size_t buflen)
+{
 	size_t pos = 0;
 
-	while (ctr + 16 <= MLKEM_N && pos + 32 <= buflen) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(buf + pos));
-		v = _mm256_permute4x64_epi64(v, 0x94);
-		v = _mm256_shuffle_epi8(v, spread);
-		v = _mm256_blend_epi16(v, _mm256_srli_epi16(v, 4), 0xaa);
-		v = _mm256_and_si256(v, mask12);
-		__m256i good = _mm256_cmpgt_epi16(q, v);
-		unsigned int bits = (unsigned int)_mm256_movemask_epi8(
-			_mm256_packs_epi16(good, _mm256_setzero_si256()));
-		unsigned int m0 = bits & 0xff, m1 = (bits >> 16) & 0xff;
-
-		__m128i lo = _mm256_castsi256_si128(v);
-		__m128i hi = _mm256_extracti128_si256(v, 1);
-		lo = _mm_shuffle_epi8(lo, _mm_load_si128((const __m128i *)rej_compact[m0]));
-		_mm_storeu_si128((__m128i *)(r + ctr), lo);
-		ctr += (unsigned int)__builtin_popcount(m0);
-		hi = _mm_shuffle_epi8(hi, _mm_load_si128((const __m128i *)rej_compact[m1]));
-		_mm_storeu_si128((__m128i *)(r + ctr), hi);
-		ctr += (unsigned int)__builtin_popcount(m1);
-		pos += 24;
+	/* 48 bytes (two steps) per round, read as two 32-byte loads at
+	 * multiples of 32: they match the squeeze's 32-byte stores exactly,
+	 * so store-to-load forwarding works. */
+	while (ctr + 16 <= MLKEM_N && pos + 64 <= buflen) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(buf + pos));
+		__m256i y = _mm256_loadu_si256((const __m256i *)(buf + pos + 32));
+		/* bytes 0..23: qwords 0,1,1,2 of x */
+		ctr = rej_step(r, ctr, _mm256_permute4x64_epi64(x, 0x94));
+		if (ctr + 16 > MLKEM_N) {
+			pos += 24;
+			break;
+		}
+		/* bytes 24..47: qwords 3 of x, 0 and 1 of y */
+		__m256i xy = _mm256_permute2x128_si256(x, y, 0x21);
+		ctr = rej_step(r, ctr, _mm256_permute4x64_epi64(xy, 0xe9));
+		pos += 48;
 	}
 	return mlkem_rej_uniform(r, ctr, MLKEM_N, buf + pos, buflen - pos);
 }
