@@ -103,11 +103,27 @@ static void gather(uint8_t *buf, const hqc_shake_job *job, size_t off, size_t n)
 	}
 }
 
+/* If bytes [off, off + RATE) of job lie inside one part, point *src at
+ * them and return 1. */
+static int direct_block(const hqc_shake_job *job, size_t off, const uint8_t **src)
+{
+	for (int p = 0; p < HQC_SHAKE_JOB_PARTS; p++) {
+		size_t len = job->len[p];
+		if (off < len) {
+			if (len - off < RATE)
+				return 0;
+			*src = job->part[p] + off;
+			return 1;
+		}
+		off -= len;
+	}
+	return 0;
+}
+
 static inline uint64_t load64_le(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
+	uint64_t v;
+	memcpy(&v, p, 8); /* x86-64: little-endian */
 	return v;
 }
 
@@ -137,9 +153,15 @@ void hqc_shake256_x4_avx2(const hqc_shake_job *jobs, unsigned int n)
 				block[take] = 0x1f;
 				block[RATE - 1] |= 0x80;
 			}
-			gather(block, &jobs[l], off, take);
+			const uint8_t *src = block;
+			if (take == RATE && direct_block(&jobs[l], off, &src)) {
+				/* whole block inside one part: read it in place */
+			} else {
+				gather(block, &jobs[l], off, take);
+				src = block;
+			}
 			for (int i = 0; i < RATE_LANES; i++)
-				st[i][l] ^= load64_le(block + 8 * i);
+				st[i][l] ^= load64_le(src + 8 * i);
 		}
 		keccak_x4_permute(st);
 		for (unsigned int l = 0; l < n; l++) {

@@ -1,6 +1,22 @@
 /* Byte encodings of HQC vectors (see vec.h). */
 #include "crypto/hqc/vec.h"
 
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Little-endian machines: the encoding is the memory image of the words. */
+static void load_le(uint64_t *v, const uint8_t *bytes, size_t nbytes)
+{
+	size_t words = (nbytes + 7) / 8;
+	v[words - 1] = 0;
+	memcpy(v, bytes, nbytes);
+}
+
+static void store_le(uint8_t *bytes, const uint64_t *v, size_t nbytes)
+{
+	memcpy(bytes, v, nbytes);
+}
+#else
 static void load_le(uint64_t *v, const uint8_t *bytes, size_t nbytes)
 {
 	size_t words = (nbytes + 7) / 8;
@@ -17,6 +33,7 @@ static void store_le(uint8_t *bytes, const uint64_t *v, size_t nbytes)
 	for (size_t i = 0; i < nbytes; i++)
 		bytes[i] = (uint8_t)(v[i / 8] >> (8 * (i % 8)));
 }
+#endif
 
 void hqc_vec_from_bytes(uint64_t *v, const uint8_t *bytes)
 {
