@@ -11,6 +11,7 @@ set -u
 netns_require
 PQTUN=${PQTUN:?PQTUN must point to the pqtun binary}
 netns_setup
+umask 077
 P=$NETNS_PREFIX T=$NETNS_TMP
 R=${P}r C1=${P}c1 C2=${P}c2
 WR=${P}wr W1=${P}w1 W2=${P}w2
@@ -152,7 +153,9 @@ relay_has_peer "$EPHX" && fail "unused ephemeral peer not removed after the time
 [ "$(relay_ips "$C2PUB")" = 10.64.0.3/32 ] || fail "client 2's normal peer lost its IPs"
 
 step "no PSK in logs or state"
+netns_kill "$RELAY_PID"
 cat "$T/serve.log" >>"$T/serve-all.log"
+grep -E "Sanitizer|runtime error" "$T/serve-all.log" >&2 && fail "sanitizer report from the relay"
 grep -q "takes over the allowed IPs" "$T/serve-all.log" || fail "relay log does not show the IP takeover"
 for k in "$PSK1" "$(client_psk "$C1" "$W1")"; do
 	grep -qF -- "$k" "$T/serve-all.log" && fail "a PSK appears in the relay log"
