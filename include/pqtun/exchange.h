@@ -200,6 +200,7 @@ struct pqtun_relay_stats {
 	uint64_t exchanges_ok;
 	uint64_t exchanges_failed;     /* answered with a non-OK status */
 	uint64_t connections_timed_out;
+	uint64_t kem_cpu_ns;            /* worker CPU time spent encapsulating */
 };
 void pqtun_relay_get_stats(const struct pqtun_relay *relay, struct pqtun_relay_stats *out);
 

@@ -40,6 +40,7 @@
 #define READ_CHUNK 16384
 #define READ_BUDGET (256 * 1024) /* bytes read per connection per wake-up */
 #define MAX_HEADER_LIST 16384
+#define OUT_CAP 32768 /* frames are gathered up to this before one send() */
 
 struct relay_stream;
 
@@ -51,8 +52,10 @@ struct relay_conn {
 	socklen_t peer_len;
 	struct relay_conn *prev, *next;  /* live connections */
 	struct relay_stream *streams;    /* open streams */
-	const uint8_t *out;              /* bytes from nghttp2 not yet written */
-	size_t out_len, out_off;
+	const uint8_t *pend;             /* chunk from nghttp2 not yet copied to obuf */
+	size_t pend_len, pend_off;
+	uint8_t *obuf;                   /* coalesced output (OUT_CAP, malloc while in use) */
+	size_t olen, ooff;
 	int want_write;
 	int closing;                     /* close after this event */
 	int dead;                        /* closed; kept until jobs_pending is 0 */
@@ -371,6 +374,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
 
 static void conn_free(struct relay_conn *c)
 {
+	free(c->obuf);
 	free(c);
 }
 
@@ -405,8 +409,9 @@ static void conn_close(struct relay_conn *c)
 		conn_free(c);
 }
 
-/* Write what nghttp2 has to send until the socket would block. Returns 0,
- * or -1 if the connection must close. */
+/* Write what nghttp2 has to send until the socket would block, gathering
+ * its frames into one buffer so that a response (HEADERS, DATA, trailers)
+ * leaves in one send(). Returns 0, or -1 if the connection must close. */
 static int conn_flush(struct relay_conn *c)
 {
 	struct relay *r = c->relay;
@@ -414,18 +419,32 @@ static int conn_flush(struct relay_conn *c)
 	int blocked = 0;
 
 	for (;;) {
-		if (c->out_off == c->out_len) {
-			const uint8_t *data;
-			ssize_t n = nghttp2_session_mem_send(c->session, &data);
-			if (n < 0)
+		/* Gather. */
+		while (c->olen < OUT_CAP) {
+			if (c->pend_off == c->pend_len) {
+				const uint8_t *data;
+				ssize_t n = nghttp2_session_mem_send(c->session, &data);
+				if (n < 0)
+					return -1;
+				if (n == 0)
+					break;
+				c->pend = data;
+				c->pend_len = (size_t)n;
+				c->pend_off = 0;
+			}
+			if (!c->obuf && !(c->obuf = malloc(OUT_CAP)))
 				return -1;
-			if (n == 0)
-				break;
-			c->out = data;
-			c->out_len = (size_t)n;
-			c->out_off = 0;
+			size_t take = c->pend_len - c->pend_off;
+			if (take > OUT_CAP - c->olen)
+				take = OUT_CAP - c->olen;
+			memcpy(c->obuf + c->olen, c->pend + c->pend_off, take);
+			c->olen += take;
+			c->pend_off += take;
 		}
-		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		if (c->olen == 0)
+			break;
+		/* Send. */
+		ssize_t w = send(c->fd, c->obuf + c->ooff, c->olen - c->ooff, MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -435,8 +454,14 @@ static int conn_flush(struct relay_conn *c)
 			}
 			return -1;
 		}
-		c->out_off += (size_t)w;
+		c->ooff += (size_t)w;
 		c->last_write_ms = now;
+		if (c->ooff == c->olen)
+			c->olen = c->ooff = 0;
+	}
+	if (c->olen == 0 && c->obuf) {
+		free(c->obuf); /* idle connections keep no output buffer */
+		c->obuf = NULL;
 	}
 	if (blocked && !c->want_write)
 		c->blocked_since_ms = now;
@@ -477,6 +502,8 @@ static int conn_read(struct relay_conn *c)
 			return -1;
 		}
 		budget -= (size_t)n < budget ? (size_t)n : budget;
+		if ((size_t)n < sizeof(buf))
+			break; /* drained for now; level-triggered epoll reports more */
 	}
 	return c->closing ? -1 : 0;
 }
@@ -574,8 +601,8 @@ static void relay_accept(struct relay *r)
 		r->conns = c;
 		r->n_conns++;
 		STAT_INC(r, connections_accepted);
-		if (conn_flush(c) != 0)
-			conn_close(c);
+		/* Our SETTINGS go out with the first answer to the client's
+		 * preface: one send() fewer per connection. */
 	}
 }
 
@@ -583,8 +610,8 @@ static void relay_accept(struct relay *r)
 static void relay_collect_done(struct relay *r)
 {
 	uint64_t v;
-	while (read(r->done_fd, &v, sizeof(v)) > 0)
-		;
+	if (read(r->done_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_debug("relay: eventfd read: %s", strerror(errno)); /* one read resets the counter */
 	struct relay_job *job = relay_workers_take_done(&r->workers);
 	while (job) {
 		struct relay_job *next = job->next;
@@ -763,6 +790,7 @@ int pqtun_relay_create(struct pqtun_relay **out, const struct pqtun_relay_config
 		r->cfg.max_queue = 64 * r->cfg.workers;
 	r->service.policy = &r->cfg.policy;
 	r->service.daita = &r->cfg.daita;
+	r->service.kem_cpu_ns = &r->stats.kem_cpu_ns;
 
 	rc = open_listener(r);
 	if (rc != 0)
@@ -891,4 +919,5 @@ void pqtun_relay_get_stats(const struct pqtun_relay *relay, struct pqtun_relay_s
 	out->exchanges_ok = __atomic_load_n(&r->stats.exchanges_ok, __ATOMIC_RELAXED);
 	out->exchanges_failed = __atomic_load_n(&r->stats.exchanges_failed, __ATOMIC_RELAXED);
 	out->connections_timed_out = __atomic_load_n(&r->stats.connections_timed_out, __ATOMIC_RELAXED);
+	out->kem_cpu_ns = __atomic_load_n(&r->stats.kem_cpu_ns, __ATOMIC_RELAXED);
 }

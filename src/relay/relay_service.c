@@ -3,12 +3,12 @@
 #include "relay/relay_service.h"
 
 #include <arpa/inet.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pqtun/kem.h"
 #include "proto/ephemeralpeer.pb-c.h"
@@ -252,7 +252,14 @@ void relay_service_handle(const struct relay_service *svc, const struct sockaddr
 	}
 	if (req->post_quantum) {
 		n_kems = req->post_quantum->n_kem_pubkeys;
-		if (encapsulate_all(req->post_quantum, kems, cts, ss, reply) != 0)
+		struct timespec c0, c1;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+		int enc = encapsulate_all(req->post_quantum, kems, cts, ss, reply);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+		if (svc->kem_cpu_ns)
+			__atomic_add_fetch(svc->kem_cpu_ns, (uint64_t)((c1.tv_sec - c0.tv_sec) * 1000000000LL +
+								      (c1.tv_nsec - c0.tv_nsec)), __ATOMIC_RELAXED);
+		if (enc != 0)
 			goto out;
 		for (size_t i = 0; i < n_kems; i++) {
 			secrets[i] = ss[i];

@@ -13,6 +13,7 @@
 struct relay_service {
 	const struct pqtun_relay_policy *policy;
 	const struct pqtun_relay_daita *daita;
+	uint64_t *kem_cpu_ns;   /* if set: CPU time of encapsulations is added here (atomic) */
 };
 
 struct relay_reply {
