@@ -47,13 +47,21 @@ static const uint64_t round_constants[24] = {
 
 /* One round from A into E: theta, then row by row rho+pi, chi (iota is
  * applied by the caller). Only one row's lanes are live at a time. */
-static inline void keccak_x4_round(__m256i *E, const __m256i *A)
+static inline __attribute__((always_inline)) void keccak_x4_round(__m256i *E, const __m256i *A)
 {
 	__m256i C[5], D[5];
-	for (int x = 0; x < 5; x++)
-		C[x] = XOR(XOR(XOR(A[x], A[x + 5]), XOR(A[x + 10], A[x + 15])), A[x + 20]);
-	for (int x = 0; x < 5; x++)
-		D[x] = XOR(C[(x + 4) % 5], ROL(C[(x + 1) % 5], 1));
+#define COLUMN(x) XOR(XOR(XOR(A[x], A[x + 5]), XOR(A[x + 10], A[x + 15])), A[x + 20])
+	C[0] = COLUMN(0);
+	C[1] = COLUMN(1);
+	C[2] = COLUMN(2);
+	C[3] = COLUMN(3);
+	C[4] = COLUMN(4);
+#undef COLUMN
+	D[0] = XOR(C[4], ROL(C[1], 1));
+	D[1] = XOR(C[0], ROL(C[2], 1));
+	D[2] = XOR(C[1], ROL(C[3], 1));
+	D[3] = XOR(C[2], ROL(C[4], 1));
+	D[4] = XOR(C[3], ROL(C[0], 1));
 	ROW(E, 0, 0, 0, 6, 44, 12, 43, 18, 21, 24, 14);
 	ROW(E, 1, 3, 28, 9, 20, 10, 3, 16, 45, 22, 61);
 	ROW(E, 2, 1, 1, 7, 6, 13, 25, 19, 8, 20, 18);
