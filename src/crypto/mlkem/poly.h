@@ -206,6 +206,17 @@ static inline unsigned int mlkem_rej_uniform(int16_t *r, unsigned int ctr, unsig
 					     const uint8_t *buf, size_t buflen)
 {
 	size_t pos = 0;
+	/* Branch-free while two more coefficients fit: write each candidate
+	 * and advance only if it was accepted (a rejected one is overwritten). */
+	while (ctr + 2 <= len && pos + 3 <= buflen) {
+		uint16_t d1 = (uint16_t)(buf[pos] | ((uint16_t)(buf[pos + 1] & 0x0f) << 8));
+		uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) | ((uint16_t)buf[pos + 2] << 4));
+		pos += 3;
+		r[ctr] = (int16_t)d1;
+		ctr += (d1 < MLKEM_Q);
+		r[ctr] = (int16_t)d2;
+		ctr += (d2 < MLKEM_Q);
+	}
 	while (ctr < len && pos + 3 <= buflen) {
 		uint16_t d1 = (uint16_t)(buf[pos] | ((uint16_t)(buf[pos + 1] & 0x0f) << 8));
 		uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) | ((uint16_t)buf[pos + 2] << 4));
