@@ -50,33 +50,33 @@ expect_error() {
 	echo "ok: $name -> $(printf '%s' "$out" | tail -1)"
 }
 
-expect_error "missing PrivateKey" 1 "has no PrivateKey" <<EOC
+expect_error "missing PrivateKey" 1 ":1: \[Interface\] has no PrivateKey" <<EOC
 [Interface]
 Address = 10.64.0.2/32
 $good_peer
 EOC
-expect_error "missing PublicKey" 1 "line 4: \[Peer\] has no PublicKey" <<EOC
+expect_error "missing PublicKey" 1 ":4: \[Peer\] has no PublicKey" <<EOC
 $good_iface
 [Peer]
 Endpoint = 10.202.0.1:51820
 AllowedIPs = 0.0.0.0/0
 EOC
-expect_error "bad base64" 1 "line 2: PrivateKey is not a valid key" <<EOC
+expect_error "bad base64" 1 ":2: PrivateKey is not a valid WireGuard key" <<EOC
 [Interface]
 PrivateKey = not-base64-at-all
 $good_peer
 EOC
-expect_error "short key" 1 "line 5: PublicKey is not a valid key" <<EOC
+expect_error "short key" 1 ":5: PublicKey is not a valid WireGuard key" <<EOC
 $good_iface
 [Peer]
 PublicKey = ${p1%?}
 EOC
-expect_error "unknown key" 1 "line 4: unknown key 'Colour'" <<EOC
+expect_error "unknown key" 1 ":4: unknown key 'Colour'" <<EOC
 $good_iface
 Colour = blue
 $good_peer
 EOC
-expect_error "two exits" 1 "two peers marked Hop = exit" <<EOC
+expect_error "two exits" 1 "two peers with Hop = exit (the other on line 4)" <<EOC
 $good_iface
 [Peer]
 PublicKey = $p1
@@ -89,7 +89,7 @@ Endpoint = 10.202.0.3:51820
 AllowedIPs = 10.202.0.9/32
 Hop = exit
 EOC
-expect_error "bad Hop" 1 "line 8: Hop must be 'entry' or 'exit'" <<EOC
+expect_error "bad Hop" 1 ":8: invalid Hop 'middle'" <<EOC
 $good_iface
 $good_peer
 Hop = middle
@@ -102,17 +102,17 @@ PublicKey = $p1
 Endpoint = 10.202.0.1:51820
 AllowedIPs = 10.64.0.0/16
 EOC
-expect_error "bad gateway" 1 "line 4: Gateway must be an IP address" <<EOC
+expect_error "bad gateway" 1 ":4: invalid Gateway 'relay.example'" <<EOC
 $good_iface
 Gateway = relay.example
 $good_peer
 EOC
-expect_error "bad ConfigPort" 1 "line 4: bad ConfigPort" <<EOC
+expect_error "bad ConfigPort" 1 ":4: invalid ConfigPort '70000'" <<EOC
 $good_iface
 ConfigPort = 70000
 $good_peer
 EOC
-expect_error "bad PostQuantum" 1 "line 4: PostQuantum must be true or false" <<EOC
+expect_error "bad PostQuantum" 1 ":4: invalid PostQuantum 'maybe'" <<EOC
 $good_iface
 PostQuantum = maybe
 $good_peer
@@ -134,15 +134,34 @@ $good_iface
 SaveConfig = true
 $good_peer
 EOC
-expect_error "line without =" 1 "line 4: expected 'Key = Value'" <<EOC
+expect_error "line without =" 1 ":4: expected 'Key = Value'" <<EOC
 $good_iface
 PrivateKey
 $good_peer
 EOC
+expect_error "no Endpoint" 1 ":4: \[Peer\] has no Endpoint" <<EOC
+$good_iface
+[Peer]
+PublicKey = $p1
+AllowedIPs = 0.0.0.0/0
+EOC
+expect_error "ConfigUpdate in [Peer]" 1 ":8: ConfigUpdate belongs in \[Interface\]" <<EOC
+$good_iface
+$good_peer
+ConfigUpdate = true
+EOC
+expect_error "two peers without Hop" 1 "one peer, or two peers marked Hop" <<EOC
+$good_iface
+$good_peer
+[Peer]
+PublicKey = $p2
+Endpoint = 10.202.0.3:51820
+AllowedIPs = 10.202.0.9/32
+EOC
 
 # Names: a bare name means /etc/pqtun/NAME.conf (here $PQTUN_CONFIG_DIR).
 out=$(PQTUN_CONFIG_DIR=$NETNS_TMP/none ip netns exec "$N" "$PQTUN" up "$IF" 2>&1)
-printf '%s' "$out" | grep -q "cannot open $NETNS_TMP/none/$IF.conf" || bad "bare name not mapped to CONFIG_DIR/NAME.conf: $out"
+printf '%s' "$out" | grep -q "$NETNS_TMP/none/$IF.conf: cannot open" || bad "bare name not mapped to CONFIG_DIR/NAME.conf: $out"
 out=$(ip netns exec "$N" "$PQTUN" up "$NETNS_TMP/has space!.conf" 2>&1); rc=$?
 [ $rc = 2 ] && printf '%s' "$out" | grep -q "not valid" || bad "invalid interface name from file not refused ($rc): $out"
 out=$(ip netns exec "$N" "$PQTUN" up "$NETNS_TMP/thisnameistoolong.conf" 2>&1); rc=$?

@@ -39,7 +39,7 @@ else
 	[ -n "$c_e" ] && [ "$c_e" != "(none)" ] && [ "$c_e" = "$e_c" ] || bad "entry PSK: client '$c_e' relay '$e_c'"
 	[ -n "$c_x" ] && [ "$c_x" != "(none)" ] && [ "$c_x" = "$x_c" ] || bad "exit PSK: client '$c_x' relay '$x_c'"
 	[ "$c_e" != "$c_x" ] || bad "entry and exit PSK are the same"
-	ip netns exec "$C" ping -c 2 -W 2 10.64.0.99 >/dev/null || bad "ping to the exit's network failed"
+	ip netns exec "$C" ping -c 2 -w 12 10.64.0.99 >/dev/null || bad "ping to the exit's network failed"
 	netns_wait_handshake "$X" "$XIF" "$eph" 5 || bad "exit relay saw no handshake from the ephemeral key"
 	netns_wait_handshake "$E" "$EIF" "$eph" 5 || bad "entry relay saw no handshake from the ephemeral key"
 	allowed=$(ip netns exec "$C" wg show "$CIF" allowed-ips | awk -v k="$epub" '$1 == k')
@@ -53,7 +53,7 @@ netns_kill "$dump_pid"
 other=$(tcpdump -n -r "$NETNS_TMP/c-e.pcap" 'ip and not (udp and host 10.203.0.1 and port 51820)' 2>/dev/null | wc -l)
 wgpk=$(tcpdump -n -r "$NETNS_TMP/c-e.pcap" 'udp and host 10.203.0.1 and port 51820' 2>/dev/null | wc -l)
 [ "$wgpk" -gt 0 ] || bad "no WireGuard packets captured (capture broken?)"
-[ "$other" = 0 ] || bad "$other packets between client and entry were not WireGuard to the entry"
+[ "$other" = 0 ] || bad "$other packets between client and entry were not WireGuard to the entry: $(tcpdump -n -r "$NETNS_TMP/c-e.pcap" "ip and not (udp and host 10.203.0.1 and port 51820)" 2>/dev/null | head -3)"
 
 ip netns exec "$C" "$PQTUN" -q down "$CIF" || bad "down failed"
 left=$(tunnel_leftovers "$C" "$CIF")

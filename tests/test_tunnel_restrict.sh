@@ -43,7 +43,7 @@ netns_kill "$up_pid"
 [ $rc = 0 ] || bad "pqtun up failed (status $rc): $(cat "$NETNS_TMP/up.log")"
 grep -q "attempt 1/2" "$NETNS_TMP/up.log" || bad "no attempt logged"
 grep -q "attempt 2/2" "$NETNS_TMP/up.log" && bad "a slow answer within the timeout caused a retry"
-ip netns exec "$C" ping -c 2 -W 2 10.64.0.9 >/dev/null || bad "ping to 10.64.0.9 fails after negotiation"
+ip netns exec "$C" ping -c 2 -w 12 10.64.0.9 >/dev/null || bad "ping to 10.64.0.9 fails after negotiation"
 ip netns exec "$C" nft list tables | grep -q "pqtun_" && bad "nft table still present after negotiation"
 
 sleep 0.3

@@ -46,7 +46,7 @@ grep -q "re-establishing the tunnel" "$NETNS_TMP/up1.log" || bad "tunnel not re-
 st=$(ip netns exec "$C" "$PQTUN" status --json "$CIF")
 printf '%s' "$st" | grep -q '"attempts":2' || bad "status does not count 2 attempts: $st"
 printf '%s' "$st" | grep -q '"post_quantum":true' || bad "no PQ PSK after the retry: $st"
-ip netns exec "$C" ping -c 1 -W 2 10.64.0.9 >/dev/null || bad "no traffic after the retried negotiation"
+ip netns exec "$C" ping -c 1 -w 12 10.64.0.9 >/dev/null || bad "no traffic after the retried negotiation"
 ip netns exec "$C" "$PQTUN" -q down "$CIF" || bad "down failed"
 echo "retry: first attempt timed out after $elapsed ms, second succeeded"
 

@@ -49,7 +49,7 @@ else
 	rpsk=$(tunnel_psk_of "$R" "${P}r" "$eph")
 	[ -n "$cpsk" ] && [ "$cpsk" != "(none)" ] || bad "client has no PSK"
 	[ "$cpsk" = "$rpsk" ] || bad "PSK differs: client $cpsk relay $rpsk"
-	ip netns exec "$C" ping -c 2 -W 2 10.64.0.1 >/dev/null || bad "ping through the tunnel failed"
+	ip netns exec "$C" ping -c 2 -w 12 10.64.0.1 >/dev/null || bad "ping through the tunnel failed"
 	netns_wait_handshake "$R" "${P}r" "$eph" 5 || bad "relay saw no handshake from the ephemeral key"
 	# TCP through the ephemeral tunnel: the relay's config service again.
 	netns_wait_port "$C" 10.64.0.1 1337 3 || bad "TCP through the tunnel failed"

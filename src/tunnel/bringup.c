@@ -396,8 +396,8 @@ int pqtun_tunnel_up(struct pqtun_tunconf *conf, const struct pqtun_up_options *o
 	r.opt = &opt;
 	r.err = err;
 	r.errlen = errlen;
-	r.entry = pqtun_tunconf_hop(conf, PQTUN_HOP_ENTRY);
-	r.exit = pqtun_tunconf_hop(conf, PQTUN_HOP_EXIT);
+	r.entry = pqtun_tunconf_hop(conf, PQTUN_TUNHOP_ENTRY);
+	r.exit = pqtun_tunconf_hop(conf, PQTUN_TUNHOP_EXIT);
 	r.single = r.entry ? NULL : &conf->peers[0];
 
 	/* Checks that change nothing. */

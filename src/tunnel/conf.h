@@ -1,7 +1,10 @@
-/* Tunnel configuration: the wg-quick file format plus pqtun's keys
- * ([Interface] Gateway, ConfigPort, PostQuantum, Daita, Kems, ConfigUpdate;
- * [Peer] Hop). This is the client's own reader; it keeps exactly what
- * `pqtun up` needs and reports errors with the line number.
+/* The tunnel configuration as `pqtun up` uses it. The file is read by the
+ * wg-quick parser of src/wg/config.h (wg-quick keys plus Gateway,
+ * ConfigPort, PostQuantum, Daita, Kems, Hop); on top of it this adds what
+ * only bring-up cares about: the [Interface] key ConfigUpdate (hook
+ * commands, see docs/pqtun.8), resolved endpoints, and the checks that make
+ * a config usable for `up` (every peer has an Endpoint, the Gateway is
+ * routed into the tunnel, no SaveConfig, KEMs this client can negotiate).
  *
  * Secrets: private_key and every peer's preshared_key. Free with
  * pqtun_tunconf_free, which wipes them. */
@@ -17,7 +20,7 @@
 #define PQTUN_TUNCONF_MAX_PEERS 2
 #define PQTUN_TUNCONF_MAX_LIST 16   /* addresses, allowed IPs, DNS entries, hooks */
 
-enum pqtun_hop { PQTUN_HOP_SINGLE = 0, PQTUN_HOP_ENTRY = 1, PQTUN_HOP_EXIT = 2 };
+enum pqtun_tunhop { PQTUN_TUNHOP_SINGLE = 0, PQTUN_TUNHOP_ENTRY = 1, PQTUN_TUNHOP_EXIT = 2 };
 
 struct pqtun_tunconf_peer {
 	uint8_t public_key[32];
@@ -28,7 +31,7 @@ struct pqtun_tunconf_peer {
 	struct pqtun_cidr allowed[PQTUN_TUNCONF_MAX_LIST];
 	size_t n_allowed;
 	unsigned keepalive;        /* seconds, 0 = off */
-	enum pqtun_hop hop;
+	enum pqtun_tunhop hop;
 	int line;                  /* line of its [Peer] header */
 };
 
@@ -61,8 +64,8 @@ struct pqtun_tunconf {
 };
 
 /* Read and validate the file at path; iface is the interface name to use.
- * Returns 0, or -1 with a message ("line 7: bad base64 in PrivateKey") in
- * err. On failure conf holds nothing that needs freeing. */
+ * Returns 0, or -1 with a message ("/etc/pqtun/wg0.conf:7: ...") in err.
+ * On failure conf holds nothing that needs freeing. */
 int pqtun_tunconf_load(struct pqtun_tunconf *conf, const char *path, const char *iface,
 		       char *err, size_t errlen);
 /* Same, from a buffer (tests). */
@@ -71,7 +74,7 @@ int pqtun_tunconf_parse(struct pqtun_tunconf *conf, const char *text, const char
 /* Resolve every peer endpoint (numeric or by name). 0 or -1 with err. */
 int pqtun_tunconf_resolve(struct pqtun_tunconf *conf, char *err, size_t errlen);
 /* The entry or exit peer of a multihop config; NULL for a single-hop one. */
-struct pqtun_tunconf_peer *pqtun_tunconf_hop(struct pqtun_tunconf *conf, enum pqtun_hop hop);
+struct pqtun_tunconf_peer *pqtun_tunconf_hop(struct pqtun_tunconf *conf, enum pqtun_tunhop hop);
 /* Wipe the secrets and free the hook strings. */
 void pqtun_tunconf_free(struct pqtun_tunconf *conf);
 

@@ -269,7 +269,7 @@ int pqtun_net_configure(struct pqtun_state *st, const struct pqtun_tunconf *conf
 	/* Multihop: the exit relay's endpoint is reached through the entry
 	 * relay. WireGuard's own (marked) packets look up the main table, so
 	 * the host route goes there. */
-	struct pqtun_tunconf_peer *exit_peer = pqtun_tunconf_hop((struct pqtun_tunconf *)conf, PQTUN_HOP_EXIT);
+	struct pqtun_tunconf_peer *exit_peer = pqtun_tunconf_hop((struct pqtun_tunconf *)conf, PQTUN_TUNHOP_EXIT);
 	if (exit_peer) {
 		struct pqtun_cidr ep = { 0 };
 		char host[INET6_ADDRSTRLEN], undo[256];

@@ -1,7 +1,6 @@
-/* Adapter from the tunnel state machine to WireGuard: sets a device's whole
- * configuration in one step with `wg syncconf IFACE /dev/stdin` (secrets go
- * through a pipe, never the command line), and reads back what is needed
- * for status. Used until the src/wg backend offers a set call. */
+/* The tunnel state machine's view of WireGuard: "make the device exactly
+ * this" and "which peers have a PSK", on top of the backends in
+ * src/wg/backend.h (kernel netlink or userspace UAPI). */
 #ifndef PQTUN_TUNNEL_WGCTL_H
 #define PQTUN_TUNNEL_WGCTL_H
 
