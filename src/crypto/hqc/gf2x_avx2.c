@@ -21,6 +21,9 @@
 
 typedef __m256i block;
 
+_Static_assert(4 * HQC_GF2X_PAD_WORDS + HQC_GF2X_SCRATCH_WORDS <= HQC_GF2X_WORK_WORDS,
+	       "gf2x work area too small");
+
 /* Two 128 x 128-bit products at once, one per lane, in "lane-split" form:
  * for x = [x0 | x1] and y = [y0 | y1], *lo = [low half of x0 y0 | low half
  * of x1 y1] and *hi = [high half of x0 y0 | high half of x1 y1]. Schoolbook

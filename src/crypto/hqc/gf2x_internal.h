@@ -14,9 +14,11 @@
  * recurses on ceil(n / 2), so the total stays below 4 * n + 4 * (number of
  * levels), and the 256-bit block version rounds each level up to blocks. */
 #define HQC_GF2X_SCRATCH_WORDS (4 * HQC_GF2X_PAD_WORDS + 64)
-/* The whole work area: room for the 2n-word product, two padded operands
- * and the scratch. */
-#define HQC_GF2X_WORK_WORDS (4 * HQC_GF2X_PAD_WORDS + HQC_GF2X_SCRATCH_WORDS)
+/* The whole work area, enough for every back end (each checks its own
+ * layout against it with a static assertion): the vpclmul256 and pclmul
+ * ones hold the product, two padded operands and the scratch; the portable
+ * one holds 2 * 961 product limbs, 2 * 961 operand limbs and its scratch. */
+#define HQC_GF2X_WORK_WORDS 7808
 
 /* This thread's work area (HQC_GF2X_WORK_WORDS words, 64-byte aligned).
  * Back ends use it for the unreduced product and Karatsuba temporaries,

@@ -17,6 +17,9 @@
 
 typedef __m128i unit;
 
+_Static_assert(4 * HQC_GF2X_PAD_WORDS + HQC_GF2X_SCRATCH_WORDS <= HQC_GF2X_WORK_WORDS,
+	       "gf2x work area too small");
+
 /* The 128 x 128-bit product x * y: *lo gets bits 0..127, *hi the rest. */
 static inline void mul_1unit(unit *lo, unit *hi, unit x, unit y)
 {
