@@ -2,8 +2,9 @@
  * CPUs with VPCLMULQDQ, e.g. AMD Zen 3 and later; AVX-512 is not needed).
  *
  * The operands are padded to 226 blocks of 256 bits and multiplied by a
- * recursive Karatsuba on blocks down to products of one or two blocks.
- * Those are Karatsuba steps on blocks and on 128-bit halves; the products
+ * recursive Karatsuba on blocks down to products of one, two or four
+ * blocks, done in registers as Karatsuba steps on blocks and on 128-bit
+ * halves; the products
  * of 128-bit halves are schoolbook on 64-bit words and run two at a time,
  * one per 128-bit lane of VPCLMULQDQ.
  *
@@ -108,6 +109,24 @@ static inline VPCLMUL_TARGET void mul_2blocks(block *r, block a0, block a1, bloc
 	r[3] = h[1];
 }
 
+/* r[0 .. 8) = a[0 .. 4) * b[0 .. 4): one Karatsuba step on 2-block halves,
+ * recombined in registers (saves a level of memory passes). */
+static inline VPCLMUL_TARGET void mul_4blocks(block *r, const block *a, const block *b)
+{
+	block lo[4], hi[4], mid[4];
+	mul_2blocks(lo, a[0], a[1], b[0], b[1]);
+	mul_2blocks(hi, a[2], a[3], b[2], b[3]);
+	mul_2blocks(mid, _mm256_xor_si256(a[0], a[2]), _mm256_xor_si256(a[1], a[3]),
+		    _mm256_xor_si256(b[0], b[2]), _mm256_xor_si256(b[1], b[3]));
+	for (int i = 0; i < 2; i++) {
+		const block t = _mm256_xor_si256(lo[2 + i], hi[i]);
+		r[i] = lo[i];
+		r[2 + i] = _mm256_xor_si256(t, _mm256_xor_si256(lo[i], mid[i]));
+		r[4 + i] = _mm256_xor_si256(t, _mm256_xor_si256(hi[2 + i], mid[2 + i]));
+		r[6 + i] = hi[2 + i];
+	}
+}
+
 /* r[0 .. 2n) = a[0 .. n) * b[0 .. n) in blocks; r must not overlap a, b or
  * scratch, which needs about 4n + 4 log2(n) blocks. */
 static VPCLMUL_TARGET void karatsuba_blocks(block *restrict r, const block *restrict a,
@@ -120,6 +139,10 @@ static VPCLMUL_TARGET void karatsuba_blocks(block *restrict r, const block *rest
 	}
 	if (n == 2) {
 		mul_2blocks(r, a[0], a[1], b[0], b[1]);
+		return;
+	}
+	if (n == 4) {
+		mul_4blocks(r, a, b);
 		return;
 	}
 	const size_t h = (n + 1) / 2, l = n - h;
