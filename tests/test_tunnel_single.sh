@@ -31,6 +31,7 @@ cat >"$NETNS_TMP/$CIF.conf" <<EOC
 PrivateKey = $cpriv
 Address = 10.64.0.2/32
 PostUp = echo postup-ran-for-%i > $NETNS_TMP/postup
+ConfigUpdate = echo "\$PQTUN_STAGE \$PQTUN_INTERFACE \$PQTUN_PUBLIC_KEY \$PQTUN_ENDPOINT \$PQTUN_POST_QUANTUM" >> $NETNS_TMP/updates
 [Peer]
 PublicKey = $rpub
 Endpoint = 10.201.0.1:51820
@@ -59,6 +60,10 @@ else
 	printf '%s' "$st" | grep -q '"post_quantum":true' || bad "status does not report the PQ PSK"
 	printf '%s' "$st" | grep -q '"kems":"ML-KEM-1024,HQC-256"' || bad "status lacks the KEMs"
 	grep -q "postup-ran-for-$CIF" "$NETNS_TMP/postup" 2>/dev/null || bad "PostUp hook did not run with %i"
+	# ConfigUpdate hooks: the long-lived key first, then the ephemeral one.
+	want="initial $CIF $cpub 10.201.0.1:51820 0
+final $CIF $eph 10.201.0.1:51820 1"
+	[ "$(cat "$NETNS_TMP/updates" 2>/dev/null)" = "$want" ] || bad "ConfigUpdate hooks ran as '$(cat "$NETNS_TMP/updates" 2>/dev/null)', expected '$want'"
 	# A second `up` of the same interface is refused and changes nothing.
 	ip netns exec "$C" "$PQTUN" up "$NETNS_TMP/$CIF.conf" 2>/dev/null && bad "second up succeeded"
 	ip -n "$C" link show "$CIF" >/dev/null 2>&1 || bad "second up removed the running interface"

@@ -2,6 +2,7 @@
  * switch it to an ephemeral peer with a post-quantum PSK (the state machine
  * is in src/tunnel/bringup.c). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,38 @@ void usage_up(FILE *out)
 		"\n"
 		"See pqtun(8) for the configuration keys and the hooks.\n",
 		PQTUN_UP_DEFAULT_ATTEMPTS);
+}
+
+/* Interface being brought up, for the signal handler. */
+static char up_iface[16];
+
+/* SIGINT/SIGTERM/SIGHUP during `up`: become `pqtun down IFACE` (execv is
+ * async-signal-safe and keeps the pid, which the state file records, so
+ * down knows it is not stopping another process). Replacing the process
+ * image also discards every secret of the interrupted attempt. */
+static void undo_on_signal(int sig)
+{
+	static const char msg[] = "pqtun up: interrupted, undoing everything\n";
+	static char signo[] = "--after-signal=00";
+	signo[sizeof(signo) - 3] = (char)('0' + sig / 10 % 10);
+	signo[sizeof(signo) - 2] = (char)('0' + sig % 10);
+	char *args[] = { (char *)"pqtun", (char *)"down", signo, up_iface, NULL };
+	ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)w;
+	execv("/proc/self/exe", args);
+	_exit(128 + sig);
+}
+
+static void catch_interrupts(const char *iface)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	snprintf(up_iface, sizeof(up_iface), "%s", iface);
+	sa.sa_handler = undo_on_signal;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 static int parse_scale(const char *s, double *out)
@@ -121,6 +154,7 @@ int cmd_up(int argc, char **argv)
 	/* Like wg-quick, show what is done unless -q was given. */
 	if (pqtun_log_get_level() == PQTUN_LOG_WARN)
 		pqtun_log_set_level(PQTUN_LOG_INFO);
+	catch_interrupts(iface);
 	int rc = pqtun_tunnel_up(&conf, &o, err, sizeof(err));
 	pqtun_tunconf_free(&conf);
 	if (rc < 0)

@@ -514,6 +514,20 @@ out:
 	return rc;
 }
 
+/* 1 if pid runs the same program as we do (so a recycled pid of some
+ * unrelated process is never killed). */
+static int is_pqtun_process(pid_t pid)
+{
+	char path[64], theirs[4096], ours[4096];
+	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+	ssize_t a = readlink(path, theirs, sizeof(theirs) - 1);
+	ssize_t b = readlink("/proc/self/exe", ours, sizeof(ours) - 1);
+	if (a <= 0 || b <= 0)
+		return 0;
+	theirs[a] = ours[b] = '\0';
+	return strcmp(theirs, ours) == 0;
+}
+
 int pqtun_tunnel_down(const char *iface, char *err, size_t errlen)
 {
 	struct pqtun_state st;
@@ -530,11 +544,13 @@ int pqtun_tunnel_down(const char *iface, char *err, size_t errlen)
 		snprintf(err, errlen, "%s is not a tunnel brought up by pqtun (no state in %s)", iface, pqtun_state_dir());
 		return 1;
 	}
-	/* An `up` still running (negotiating or retrying) must not continue. */
+	/* An `up` still running (negotiating or retrying) must not continue.
+	 * SIGKILL, because `up` answers SIGTERM by undoing the tunnel itself,
+	 * which is what we are about to do. */
 	if (st.pid > 0 && st.pid != (long)getpid() && strcmp(st.phase, "up") != 0 &&
-	    kill((pid_t)st.pid, 0) == 0) {
+	    kill((pid_t)st.pid, 0) == 0 && is_pqtun_process((pid_t)st.pid)) {
 		log_info("stopping the 'pqtun up' process %ld", st.pid);
-		kill((pid_t)st.pid, SIGTERM);
+		kill((pid_t)st.pid, SIGKILL);
 		for (int i = 0; i < 50 && kill((pid_t)st.pid, 0) == 0; i++)
 			usleep(20000);
 	}
