@@ -1,4 +1,5 @@
-/* Backend choice: the UAPI socket wins when it exists (as in wg(8)). */
+/* Backend choice: the UAPI socket wins when it exists (as in wg(8)); a
+ * stale socket (nobody listening) falls back to kernel netlink. */
 #include "wg/backend.h"
 
 #include <errno.h>
@@ -61,8 +62,16 @@ int pqtun_wg_get_device(const char *ifname, struct pqtun_wg_device **out, char *
 		snprintf(err, errlen, "'%s' is not a valid interface name", ifname ? ifname : "");
 		return -EINVAL;
 	}
-	if (uapi_socket_exists(ifname))
-		return pqtun_wg_uapi_get(ifname, out, err, errlen);
+	if (uapi_socket_exists(ifname)) {
+		int rc = pqtun_wg_uapi_get(ifname, out, err, errlen);
+		if (rc != -ECONNREFUSED)
+			return rc;
+		/* stale socket: a kernel interface of that name may still exist */
+		char nlerr[PQTUN_WG_ERRLEN];
+		if (pqtun_wg_netlink_get(ifname, out, nlerr, sizeof(nlerr)) == 0)
+			return 0;
+		return rc;
+	}
 	return pqtun_wg_netlink_get(ifname, out, err, errlen);
 }
 
@@ -72,7 +81,17 @@ int pqtun_wg_set_device(const struct pqtun_wg_device *dev, char *err, size_t err
 		snprintf(err, errlen, "'%s' is not a valid interface name", dev->name);
 		return -EINVAL;
 	}
-	if (uapi_socket_exists(dev->name))
-		return pqtun_wg_uapi_set(dev, err, errlen);
+	if (uapi_socket_exists(dev->name)) {
+		int rc = pqtun_wg_uapi_set(dev, err, errlen);
+		if (rc != -ECONNREFUSED)
+			return rc;
+		/* stale socket: a kernel interface of that name may still exist */
+		char nlerr[PQTUN_WG_ERRLEN];
+		struct pqtun_wg_device *probe = NULL;
+		if (pqtun_wg_netlink_get(dev->name, &probe, nlerr, sizeof(nlerr)) != 0)
+			return rc;
+		pqtun_wg_device_free(probe);
+		return pqtun_wg_netlink_set(dev, err, errlen);
+	}
 	return pqtun_wg_netlink_set(dev, err, errlen);
 }
