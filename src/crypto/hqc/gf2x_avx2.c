@@ -4,9 +4,8 @@
  * The operands are padded to 226 blocks of 256 bits and multiplied by a
  * recursive Karatsuba on blocks down to products of one, two or four
  * blocks, done in registers as Karatsuba steps on blocks and on 128-bit
- * halves; the products
- * of 128-bit halves are schoolbook on 64-bit words and run two at a time,
- * one per 128-bit lane of VPCLMULQDQ.
+ * halves; the products of 128-bit halves are schoolbook on 64-bit words
+ * and run two at a time, one per 128-bit lane of VPCLMULQDQ.
  *
  * Constant time: carry-less multiplication, XOR and shuffles take the same
  * time whatever the data, and every branch and index depends only on sizes. */
@@ -127,6 +126,24 @@ static inline VPCLMUL_TARGET void mul_4blocks(block *r, const block *a, const bl
 	}
 }
 
+/* r[0 .. 6) = a[0 .. 3) * b[0 .. 3): Karatsuba with halves of 2 and 1
+ * blocks, recombined in registers. */
+static inline VPCLMUL_TARGET void mul_3blocks(block *r, const block *a, const block *b)
+{
+	block lo[4], hi[2], mid[4];
+	mul_2blocks(lo, a[0], a[1], b[0], b[1]);
+	mul_1block(hi, a[2], b[2]);
+	mul_2blocks(mid, _mm256_xor_si256(a[0], a[2]), a[1], _mm256_xor_si256(b[0], b[2]), b[1]);
+	/* Quarters of 2 blocks: L0, L0 + H0 + L2 + ML, H0 + L2 + H2 + MH, H2
+	 * with a1 b1 = L2 + X^512 H2 only 2 blocks long (H2 = 0). */
+	for (int i = 0; i < 2; i++) {
+		const block t = _mm256_xor_si256(lo[2 + i], hi[i]);
+		r[i] = lo[i];
+		r[2 + i] = _mm256_xor_si256(t, _mm256_xor_si256(lo[i], mid[i]));
+		r[4 + i] = _mm256_xor_si256(t, mid[2 + i]);
+	}
+}
+
 /* r[0 .. 2n) = a[0 .. n) * b[0 .. n) in blocks; r must not overlap a, b or
  * scratch, which needs about 4n + 4 log2(n) blocks. */
 static VPCLMUL_TARGET void karatsuba_blocks(block *restrict r, const block *restrict a,
@@ -139,6 +156,10 @@ static VPCLMUL_TARGET void karatsuba_blocks(block *restrict r, const block *rest
 	}
 	if (n == 2) {
 		mul_2blocks(r, a[0], a[1], b[0], b[1]);
+		return;
+	}
+	if (n == 3) {
+		mul_3blocks(r, a, b);
 		return;
 	}
 	if (n == 4) {
