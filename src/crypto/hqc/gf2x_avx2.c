@@ -144,6 +144,32 @@ static inline VPCLMUL_TARGET void mul_3blocks(block *r, const block *a, const bl
 	}
 }
 
+/* r[0 .. 2n) = a[0 .. n) * b[0 .. n) for n = 7 or 8 blocks: Karatsuba with
+ * halves of 4 and n - 4 blocks over the in-register products above, without
+ * loops over memory. */
+static inline VPCLMUL_TARGET void mul_7or8blocks(block *r, const block *a, const block *b,
+						 size_t n)
+{
+	block sa[4], sb[4], mid[8];
+	mul_4blocks(r, a, b);
+	for (size_t i = 0; i < 4; i++) {
+		sa[i] = i + 4 < n ? _mm256_xor_si256(a[i], a[4 + i]) : a[i];
+		sb[i] = i + 4 < n ? _mm256_xor_si256(b[i], b[4 + i]) : b[i];
+	}
+	if (n == 8)
+		mul_4blocks(r + 8, a + 4, b + 4);
+	else
+		mul_3blocks(r + 8, a + 4, b + 4);
+	mul_4blocks(mid, sa, sb);
+	/* Quarters of 4 blocks as in karatsuba_blocks; H2 has 2n - 12 blocks. */
+	for (size_t i = 0; i < 4; i++) {
+		const block t = _mm256_xor_si256(r[4 + i], r[8 + i]);
+		const block h2 = i < 2 * n - 12 ? r[12 + i] : _mm256_setzero_si256();
+		r[4 + i] = _mm256_xor_si256(t, _mm256_xor_si256(r[i], mid[i]));
+		r[8 + i] = _mm256_xor_si256(t, _mm256_xor_si256(h2, mid[4 + i]));
+	}
+}
+
 /* r[0 .. 2n) = a[0 .. n) * b[0 .. n) in blocks; r must not overlap a, b or
  * scratch, which needs about 4n + 4 log2(n) blocks. */
 static VPCLMUL_TARGET void karatsuba_blocks(block *restrict r, const block *restrict a,
@@ -164,6 +190,10 @@ static VPCLMUL_TARGET void karatsuba_blocks(block *restrict r, const block *rest
 	}
 	if (n == 4) {
 		mul_4blocks(r, a, b);
+		return;
+	}
+	if (n == 7 || n == 8) {
+		mul_7or8blocks(r, a, b, n);
 		return;
 	}
 	const size_t h = (n + 1) / 2, l = n - h;
