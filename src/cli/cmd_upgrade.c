@@ -49,6 +49,7 @@ struct upgrade_opts {
 	int force;
 };
 
+/* Parse the command line into o. Returns 0 to go on, or an exit code (*exit_now for --help). */
 static int parse_args(int argc, char **argv, struct upgrade_opts *o, int *exit_now)
 {
 	static const struct option longopts[] = {
@@ -127,6 +128,7 @@ static int check_device(const struct pqtun_wg_device *dev, const struct upgrade_
 	return 0;
 }
 
+/* Print why the exchange failed; returns the exit code. */
 static int report_exchange_error(int rc, const struct pqtun_exchange_result *res, const struct upgrade_opts *o)
 {
 	if (rc == PQTUN_EX_RPC_STATUS)

@@ -30,11 +30,13 @@ struct pqtun_wg_relay {
 	struct wg_relay_state state;
 };
 
+/* Wall-clock seconds (WireGuard handshake times are wall clock too). */
 static int64_t wall_s(void)
 {
 	return (int64_t)time(NULL);
 }
 
+/* Save the state file (lock held); errors are logged. */
 static void save_locked(struct pqtun_wg_relay *r)
 {
 	char err[512];
@@ -78,6 +80,7 @@ static void sync_locked(struct pqtun_wg_relay *r)
 	pqtun_wg_device_free(set);
 }
 
+/* Poller thread: reconcile every poll_ms, or fast_poll_ms while a new ephemeral peer awaits its handshake. */
 static void *poller(void *arg)
 {
 	struct pqtun_wg_relay *r = arg;
@@ -103,6 +106,7 @@ static void *poller(void *arg)
 	return NULL;
 }
 
+/* Policy hook: authorize against a fresh snapshot of the interface. */
 static int cb_authorize(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
 			const uint8_t parent[32], char *msg, size_t msg_len)
 {
@@ -124,6 +128,7 @@ static int cb_authorize(void *ctx, const struct sockaddr *peer, socklen_t peer_l
 	return rc;
 }
 
+/* Policy hook: register the ephemeral peer, load it into WireGuard, save the state. */
 static int cb_register(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
 		       const uint8_t parent[32], const uint8_t eph[32], const uint8_t *psk,
 		       const char *const *kem_names, size_t n_kems, int daita, char *msg, size_t msg_len)
@@ -163,6 +168,7 @@ static int cb_register(void *ctx, const struct sockaddr *peer, socklen_t peer_le
 	return rc;
 }
 
+/* Policy hook: the relay is being destroyed. */
 static void cb_release(void *ctx)
 {
 	pqtun_wg_relay_free(ctx);

@@ -83,11 +83,13 @@ void wg_state_free(struct wg_relay_state *s)
 	s->n = 0;
 }
 
+/* File name of a holder value. */
 static const char *holder_name(enum wg_holder h)
 {
 	return h == WG_HOLDER_EPH ? "eph" : h == WG_HOLDER_OLD ? "old" : "normal";
 }
 
+/* Write " name=<base64>" or " name=-". */
 static void put_key(FILE *f, const char *name, int has, const uint8_t key[32])
 {
 	char b[PQTUN_KEY_B64_LEN + 1];
@@ -171,6 +173,7 @@ int wg_state_save(const struct wg_relay_state *s, const char *path, char *err, s
 	return 0;
 }
 
+/* A key field value ("-" = none). 0 or -1. */
 static int parse_key_field(const char *v, uint8_t key[32], int *has)
 {
 	if (!strcmp(v, "-")) {
@@ -182,6 +185,7 @@ static int parse_key_field(const char *v, uint8_t key[32], int *has)
 	return pqtun_key_from_base64(key, v);
 }
 
+/* Parse one "peer ..." line into a new entry. 0 or -1. */
 static int parse_entry(struct wg_relay_state *s, char *line)
 {
 	char *save = NULL, *tok = strtok_r(line, " ", &save);

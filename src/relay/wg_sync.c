@@ -6,11 +6,13 @@
 #include "pqtun/exchange.h"
 #include "util/log.h"
 
+/* Last handshake of a peer in ns since the epoch (0 = never or absent). */
 static int64_t hs_ns(const struct pqtun_wg_peer *p)
 {
 	return p ? p->last_handshake_sec * 1000000000LL + p->last_handshake_nsec : 0;
 }
 
+/* Base64 of a public key for log lines. */
 static void key64(char out[45], const uint8_t k[32])
 {
 	pqtun_wg_key_b64(out, k);
@@ -27,6 +29,7 @@ static struct pqtun_wg_peer *change(struct pqtun_wg_device *set, const uint8_t k
 	return p;
 }
 
+/* Append "remove this peer" to set. 0 or -1. */
 static int remove_peer(struct pqtun_wg_device *set, const uint8_t key[32])
 {
 	return change(set, key, PQTUN_WGPEER_REMOVE_ME) ? 0 : -1;
@@ -48,11 +51,13 @@ static int move_ips(struct pqtun_wg_device *set, const struct wg_relay_entry *e,
 	return 0;
 }
 
+/* Public key of the given holder of an entry. */
 static const uint8_t *holder_key(const struct wg_relay_entry *e, enum wg_holder h)
 {
 	return h == WG_HOLDER_EPH ? e->eph : h == WG_HOLDER_OLD ? e->old : e->normal;
 }
 
+/* 1 if src lies in the allowed IPs the peer has loaded. */
 static int peer_has_src(const struct pqtun_wg_peer *p, const struct sockaddr *src)
 {
 	for (size_t i = 0; p && i < p->n_allowed_ips; i++)
@@ -170,6 +175,7 @@ static int loaded_holder(const struct wg_relay_entry *e, const struct pqtun_wg_p
 	return -1;
 }
 
+/* 1 if the stored allowed IPs equal the peer's (same order). */
 static int same_ips(const struct wg_relay_entry *e, const struct pqtun_wg_peer *p)
 {
 	if (e->n_ips != p->n_allowed_ips)
@@ -180,6 +186,7 @@ static int same_ips(const struct wg_relay_entry *e, const struct pqtun_wg_peer *
 	return 1;
 }
 
+/* Reconcile one entry (see wg_sync_step). 1 if changed, 0 if not, -1 if out of memory; may remove the entry. */
 static int step_entry(struct wg_relay_state *s, size_t idx, const struct pqtun_wg_device *snap,
 		      int64_t now_s, unsigned expire_s, struct pqtun_wg_device *set)
 {

@@ -18,6 +18,7 @@ int pqtun_wg_ifname_ok(const char *ifname)
 	return 1;
 }
 
+/* 1 if /var/run/wireguard/<ifname>.sock exists and is a socket. */
 static int uapi_socket_exists(const char *ifname)
 {
 	char path[sizeof(PQTUN_WG_UAPI_DIR) + IFNAMSIZ + 8];

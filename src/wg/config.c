@@ -50,6 +50,7 @@ static int fail(struct parser *p, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- values */
 
+/* Append a copy of s to l. 0 or -1 (out of memory). */
 static int list_add(struct pqtun_conf_list *l, const char *s)
 {
 	char *copy = strdup(s);
@@ -65,6 +66,7 @@ static int list_add(struct pqtun_conf_list *l, const char *s)
 	return 0;
 }
 
+/* Free every string of l and empty it. */
 static void list_free(struct pqtun_conf_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -74,6 +76,7 @@ static void list_free(struct pqtun_conf_list *l)
 	l->n = 0;
 }
 
+/* Strip leading and trailing whitespace in place; returns the start. */
 static char *trim(char *s)
 {
 	while (*s && isspace((unsigned char)*s))
@@ -116,6 +119,7 @@ static int parse_uint(const char *s, int hex_ok, unsigned long long min, unsigne
 	return 0;
 }
 
+/* true/yes/on/1 or false/no/off/0 (any case) into *out. 0 or -1. */
 static int parse_bool(const char *s, int *out)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1" };
@@ -159,6 +163,7 @@ static int for_each_item(struct parser *p, const char *key, char *value,
 
 /* ---------------------------------------------------------------- handlers */
 
+/* The [Peer] section being parsed (the last one). */
 static struct pqtun_conf_peer *cur_peer(struct parser *p)
 {
 	return &p->conf->peers[p->conf->n_peers - 1];
@@ -172,6 +177,7 @@ static int h_private_key(struct parser *p, const char *key, char *v)
 	return 0;
 }
 
+/* Append one ADDRESS[/PREFIX] list entry to *arr. 0, or -1 with the error set. */
 static int cidr_item(struct parser *p, const char *key, const char *item,
 		     struct pqtun_cidr **arr, size_t *n)
 {
@@ -254,6 +260,7 @@ static int valid_domain(const char *s)
 	return 1;
 }
 
+/* One DNS entry: an IP literal is a server, anything else a search domain. */
 static int dns_item(struct parser *p, const char *key, const char *item)
 {
 	int fam;
@@ -287,6 +294,7 @@ static int h_table(struct parser *p, const char *key, char *v)
 	return p->conf->table ? 0 : fail(p, "out of memory");
 }
 
+/* Append a hook command (PreUp etc.) as written. */
 static int hook(struct parser *p, struct pqtun_conf_list *l, const char *v)
 {
 	return list_add(l, v) == 0 ? 0 : fail(p, "out of memory");
@@ -344,6 +352,7 @@ static const char *const known_kems[] = {
 	"ML-KEM-1024", "HQC-256", "Kyber1024", "Classic-McEliece-460896f-round3",
 };
 
+/* One Kems entry: a known protocol name, not listed before. */
 static int kem_item(struct parser *p, const char *key, const char *item)
 {
 	(void)key;
@@ -484,6 +493,7 @@ static const struct key_def keys[] = {
 	{ "Hop", SEC_PEER, 0, 0, h_hop },
 };
 
+/* Printable name of a section for messages. */
 static const char *section_name(enum section s)
 {
 	return s == SEC_INTERFACE ? "[Interface]" : s == SEC_PEER ? "[Peer]" : "(no section)";
@@ -491,6 +501,7 @@ static const char *section_name(enum section s)
 
 /* ---------------------------------------------------------------- lines */
 
+/* Handle a "[...]" header line: [Interface] once, [Peer] starts a new peer. */
 static int start_section(struct parser *p, const char *header)
 {
 	memset(p->seen, 0, sizeof(p->seen));
@@ -520,6 +531,7 @@ static int start_section(struct parser *p, const char *header)
 	return fail(p, "unknown section '%s' (expected [Interface] or [Peer])", header);
 }
 
+/* Parse one line (comments and whitespace removed here). 0, or -1 with the error set. */
 static int parse_line(struct parser *p, char *raw)
 {
 	char *hash = strchr(raw, '#');
@@ -562,6 +574,7 @@ static int parse_line(struct parser *p, char *raw)
 
 /* ---------------------------------------------------------------- checks */
 
+/* Checks across sections after the last line: required keys, duplicate peers, Hop rules, default Kems. */
 static int check_conf(struct parser *p)
 {
 	struct pqtun_conf *c = p->conf;

@@ -16,6 +16,7 @@ struct pqtun_wg_device *pqtun_wg_device_new(const char *name)
 	return dev;
 }
 
+/* Wipe a peer (PSK) and free its allowed IPs. */
 static void peer_clear(struct pqtun_wg_peer *peer)
 {
 	if (peer->allowed_ips) {

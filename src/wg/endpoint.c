@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Decimal port 1..65535. 0 or -1. */
 static int parse_port(const char *p, uint16_t *port)
 {
 	unsigned long v = 0;
@@ -53,6 +54,7 @@ int pqtun_wg_endpoint_split(const char *text, char *host, size_t hostlen, uint16
 	return 0;
 }
 
+/* Split and resolve an endpoint (numeric only when asked) into the first IPv4/IPv6 address. */
 static int lookup(union pqtun_wg_endpoint *ep, const char *text, int numeric, char *err, size_t errlen)
 {
 	char host[256], portstr[8];

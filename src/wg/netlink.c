@@ -27,6 +27,7 @@ struct nl_conn {
 	uint16_t family;
 };
 
+/* Pick CTRL_ATTR_FAMILY_ID out of a CTRL_CMD_GETFAMILY reply. */
 static int family_id_cb(const struct nlattr *a, void *data)
 {
 	uint16_t *id = data;
@@ -35,6 +36,7 @@ static int family_id_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* Message callback of the family lookup. */
 static int family_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_id_cb, data) < 0 ? MNL_CB_ERROR
@@ -70,6 +72,7 @@ static int nl_receive(struct nl_conn *c, uint32_t seq, mnl_cb_t cb, void *data)
 	return rc;
 }
 
+/* Open and bind a generic netlink socket and resolve the "wireguard" family. 0 or a negative errno (-EPROTONOSUPPORT: no kernel WireGuard), with err set. */
 static int nl_open(struct nl_conn *c, const char *ifname, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
@@ -121,6 +124,7 @@ static int nl_open(struct nl_conn *c, const char *ifname, char *err, size_t errl
 	return 0;
 }
 
+/* Close the socket (idempotent). */
 static void nl_close(struct nl_conn *c)
 {
 	if (c->nl)
@@ -128,6 +132,7 @@ static void nl_close(struct nl_conn *c)
 	c->nl = NULL;
 }
 
+/* Turn a netlink errno into a message naming the interface. */
 static void device_error(char *err, size_t errlen, const char *ifname, const char *what, int rc)
 {
 	if (rc == -ENODEV)
@@ -145,6 +150,7 @@ struct get_ctx {
 	int rc;
 };
 
+/* Parse one dump message into the device being read. */
 static int get_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct get_ctx *g = data;

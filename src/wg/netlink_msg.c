@@ -29,6 +29,7 @@ size_t wgnl_build_get(void *buf, size_t buflen, uint16_t family, uint32_t seq, c
 
 /* ---------------------------------------------------------------- set */
 
+/* Append a finished message to the batch. 0 or -ENOMEM. */
 static int batch_push(struct wgnl_batch *b, uint8_t *msg, size_t len)
 {
 	uint8_t **m = realloc(b->msgs, (b->n + 1) * sizeof(*m));
@@ -56,6 +57,7 @@ void wgnl_batch_free(struct wgnl_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* Put one allowed-IP nest if it fits in max bytes; 1 if put, 0 if not. */
 static int put_allowed_ip(struct nlmsghdr *nlh, size_t max, uint16_t idx, const struct pqtun_cidr *c)
 {
 	struct nlattr *n = mnl_attr_nest_start_check(nlh, max, idx);
@@ -229,6 +231,7 @@ struct parse_ctx {
 	int rc;
 };
 
+/* Attributes of one allowed IP. */
 static int aip_attr_cb(const struct nlattr *a, void *data)
 {
 	struct parse_ctx *c = data;
@@ -259,6 +262,7 @@ static int aip_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* One allowed-IP nest: all three attributes, consistent family/length/mask. */
 static int aips_cb(const struct nlattr *a, void *data)
 {
 	struct parse_ctx *c = data;
@@ -278,6 +282,7 @@ static int aips_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* Attributes of one peer (the public key was handled by peers_cb). */
 static int peer_attr_cb(const struct nlattr *a, void *data)
 {
 	struct parse_ctx *c = data;
@@ -364,6 +369,7 @@ static int find_pubkey_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* One peer nest: a new peer, or more of the previous one when the key repeats. */
 static int peers_cb(const struct nlattr *a, void *data)
 {
 	struct parse_ctx *c = data;
@@ -387,6 +393,7 @@ static int peers_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* Top-level device attributes. */
 static int device_attr_cb(const struct nlattr *a, void *data)
 {
 	struct parse_ctx *c = data;

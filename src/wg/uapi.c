@@ -31,6 +31,7 @@ struct sbuf {
 	int oom;
 };
 
+/* Make room for more bytes plus a NUL; sets oom on failure. Old storage is wiped. */
 static void sbuf_reserve(struct sbuf *b, size_t more)
 {
 	if (b->oom || b->len + more + 1 <= b->cap)
@@ -73,6 +74,7 @@ static void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 	pqtun_memzero(tmp, sizeof(tmp));
 }
 
+/* Wipe and free the buffer. */
 static void sbuf_free(struct sbuf *b)
 {
 	if (b->p) {
@@ -82,6 +84,7 @@ static void sbuf_free(struct sbuf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* Connect to the interface's UAPI socket with send/receive timeouts. fd, or a negative errno with err set. */
 static int uapi_connect(const char *ifname, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -111,6 +114,7 @@ static int uapi_connect(const char *ifname, char *err, size_t errlen)
 	return fd;
 }
 
+/* Send all n bytes. 0 or a negative errno. */
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n) {
@@ -157,6 +161,7 @@ static int read_reply(int fd, struct sbuf *b)
 	return 0;
 }
 
+/* Unsigned decimal <= max. 0 or -1. */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -307,6 +312,7 @@ int pqtun_wg_uapi_get(const char *ifname, struct pqtun_wg_device **out, char *er
 	return 0;
 }
 
+/* Append "name=<hex key>\n", wiping the temporary hex. */
 static void put_key(struct sbuf *b, const char *name, const uint8_t key[PQTUN_WG_KEY])
 {
 	char hex[PQTUN_KEY_HEX_LEN + 1];
