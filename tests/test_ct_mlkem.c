@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <valgrind/memcheck.h>
 
+#include "crypto/legacy/kyber1024_r3.h"
 #include "crypto/mlkem/mlkem1024.h"
 #include "util/cpu.h"
 
@@ -92,6 +93,43 @@ static void run(enum pqtun_impl impl)
 	pqtun_impl_force(PQTUN_IMPL_AUTO);
 }
 
+/* Kyber1024 (round 3) shares the K-PKE; its own hashing and rejection
+ * path are checked the same way. */
+static void run_kyber(enum pqtun_impl impl)
+{
+	uint8_t d[32], z[32], coins[32], pk[EK], sk[DK], c[CT], k[32], k_dec[32], k_rej[32];
+	if (pqtun_impl_force(impl) != 0)
+		return;
+	fill(d, sizeof(d), 11);
+	fill(z, sizeof(z), 12);
+	fill(coins, sizeof(coins), 13);
+	VALGRIND_MAKE_MEM_UNDEFINED(d, sizeof(d));
+	VALGRIND_MAKE_MEM_UNDEFINED(z, sizeof(z));
+	VALGRIND_MAKE_MEM_UNDEFINED(coins, sizeof(coins));
+	assert_int_equal(pqtun_kyber1024_keypair_derand(pk, sk, d, z), PQTUN_OK);
+	VALGRIND_MAKE_MEM_DEFINED(pk, sizeof(pk));
+	VALGRIND_MAKE_MEM_DEFINED(sk + 1536, 1568 + 32);
+	assert_int_equal(pqtun_kyber1024_encaps_derand(c, k, pk, coins), PQTUN_OK);
+	VALGRIND_MAKE_MEM_DEFINED(c, sizeof(c));
+	poison_dk(sk);
+	assert_int_equal(pqtun_kyber1024_decaps(k_dec, c, sk), PQTUN_OK);
+	c[7] ^= 0x10;
+	assert_int_equal(pqtun_kyber1024_decaps(k_rej, c, sk), PQTUN_OK);
+	VALGRIND_MAKE_MEM_DEFINED(k, sizeof(k));
+	VALGRIND_MAKE_MEM_DEFINED(k_dec, sizeof(k_dec));
+	VALGRIND_MAKE_MEM_DEFINED(k_rej, sizeof(k_rej));
+	assert_memory_equal(k, k_dec, 32);
+	assert_memory_not_equal(k, k_rej, 32);
+	pqtun_impl_force(PQTUN_IMPL_AUTO);
+}
+
+static void test_kyber1024(void **state)
+{
+	(void)state;
+	run_kyber(PQTUN_IMPL_PORTABLE);
+	run_kyber(PQTUN_IMPL_AVX2);
+}
+
 static void test_portable(void **state)
 {
 	(void)state;
@@ -109,6 +147,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_portable),
 		cmocka_unit_test(test_avx2),
+		cmocka_unit_test(test_kyber1024),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

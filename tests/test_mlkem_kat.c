@@ -357,6 +357,30 @@ static void test_cctv_unlucky(void **s) { (void)s; run_file("mlkem1024_cctv_unlu
 static void test_pqclean_recorded(void **s) { (void)s; run_file("mlkem1024_pqclean_recorded.txt", pqclean_recorded, 3); }
 static void test_nistkat(void **s) { (void)s; run_file("mlkem1024_nistkat_count0.txt", nistkat, 1); }
 
+/* The registry descriptor: name, sizes, randomised round trip, rejection. */
+static void test_descriptor(void **s)
+{
+	(void)s;
+	const pqtun_kem *kem = pqtun_kem_find("ML-KEM-1024");
+	assert_non_null(kem);
+	assert_ptr_equal(kem, &pqtun_kem_mlkem1024);
+	assert_int_equal(kem->public_key_bytes, EK);
+	assert_int_equal(kem->secret_key_bytes, DK);
+	assert_int_equal(kem->ciphertext_bytes, CT);
+	assert_int_equal(kem->shared_secret_bytes, SS);
+	uint8_t ek[EK], dk[DK], c[CT], k[SS], k2[SS];
+	assert_int_equal(kem->keypair(ek, dk), PQTUN_OK);
+	assert_int_equal(kem->encaps(c, k, ek), PQTUN_OK);
+	assert_int_equal(kem->decaps(k2, c, dk), PQTUN_OK);
+	assert_memory_equal(k, k2, SS);
+	c[5] ^= 1;
+	assert_int_equal(kem->decaps(k2, c, dk), PQTUN_OK);
+	assert_memory_not_equal(k, k2, SS);
+	dk[3104] ^= 1; /* stored H(ek) no longer matches */
+	assert_int_equal(kem->decaps(k2, c, dk), PQTUN_KEM_INVALID_KEY);
+	assert_true(all_zero(k2, SS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_cctv_unlucky),
 		cmocka_unit_test(test_pqclean_recorded),
 		cmocka_unit_test(test_nistkat),
+		cmocka_unit_test(test_descriptor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
