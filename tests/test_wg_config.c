@@ -308,6 +308,57 @@ static void test_cidr(void **state)
 	assert_int_equal(pqtun_cidr_parse(&c, "10.0.0.1/0008"), -1);
 }
 
+/* Deterministic mutations of a full config: every result is either a
+ * config or a "wg0.conf..." error, never a crash (ASan/UBSan run this too). */
+static void test_mutations(void **state)
+{
+	(void)state;
+	static const char base[] =
+		"[Interface]\nPrivateKey = " PRIV "\nAddress = 10.64.0.2/32, fc00::2/128\n"
+		"ListenPort = 51820\nFwMark = 0x10\nMTU = 1380\nDNS = 10.64.0.1, lan\nTable = 1234\n"
+		"PostUp = echo %i\nGateway = 10.64.0.1\nConfigPort = 1337\nPostQuantum = true\n"
+		"Daita = false\nKems = ML-KEM-1024,HQC-256\nRekeyInterval = 60\n"
+		"[Peer]\nPublicKey = " PEER1 "\nPresharedKey = " PSK "\nEndpoint = [2001:db8::1]:51820\n"
+		"AllowedIPs = 0.0.0.0/0, ::/0\nPersistentKeepalive = 25\nHop = entry\n"
+		"[Peer]\nPublicKey = " PEER2 "\nEndpoint = relay:1\nHop = exit\n";
+	static const char alphabet[] = "[]=#,:/.\n\r\t 0aZ+-x";
+	char buf[sizeof(base) + 64];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	int ok = 0, bad = 0;
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t len = sizeof(base) - 1;
+		memcpy(buf, base, len);
+		int edits = 1 + (int)(iter % 4);
+		for (int e = 0; e < edits; e++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			size_t pos = (size_t)(x % len);
+			switch ((x >> 32) % 3) {
+			case 0: buf[pos] = alphabet[(x >> 40) % (sizeof(alphabet) - 1)]; break;
+			case 1: memmove(buf + pos, buf + pos + 1, len - pos - 1); len--; break;
+			default:
+				if (len + 1 < sizeof(buf)) {
+					memmove(buf + pos + 1, buf + pos, len - pos);
+					buf[pos] = (char)(x >> 48);
+					len++;
+				}
+			}
+		}
+		struct pqtun_conf *c = NULL;
+		char err[PQTUN_CONF_ERRLEN] = "";
+		if (pqtun_conf_parse(buf, len, "wg0.conf", &c, err, sizeof(err)) == 0) {
+			assert_non_null(c);
+			pqtun_conf_free(c);
+			ok++;
+		} else {
+			assert_null(c);
+			assert_int_equal(strncmp(err, "wg0.conf", 8), 0);
+			bad++;
+		}
+	}
+	assert_true(ok > 0);
+	assert_true(bad > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_cidr),
+		cmocka_unit_test(test_mutations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
