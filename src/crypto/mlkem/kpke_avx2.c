@@ -132,6 +132,7 @@ static inline void invntt_poly_avx2(mlkem_poly *p) { mlkem_invntt_avx2(p->c); }
 #define KPKE_NTT ntt_poly_avx2
 #define KPKE_INVNTT invntt_poly_avx2
 #define KPKE_BASEMUL_ACC mlkem_basemul_acc_avx2
+#define KPKE_MULCACHE mlkem_mulcache_avx2
 #define KPKE_GEN_MATRIX gen_matrix_avx2
 #define KPKE_NOISE4 noise4_avx2
 #define KPKE_NOISE1 noise1_avx2

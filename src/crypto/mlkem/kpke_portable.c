@@ -77,6 +77,7 @@ static inline void invntt_poly_portable(mlkem_poly *p) { mlkem_invntt_portable(p
 #define KPKE_NTT ntt_poly_portable
 #define KPKE_INVNTT invntt_poly_portable
 #define KPKE_BASEMUL_ACC mlkem_basemul_acc_portable
+#define KPKE_MULCACHE mlkem_mulcache_portable
 #define KPKE_GEN_MATRIX gen_matrix_portable
 #define KPKE_NOISE4 noise4_portable
 #define KPKE_NOISE1 noise1_portable

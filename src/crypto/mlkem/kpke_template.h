@@ -2,7 +2,9 @@
  * instantiated by kpke_portable.c and kpke_avx2.c. The including file
  * defines, before including this header:
  *   KPKE_NTT(mlkem_poly *), KPKE_INVNTT(mlkem_poly *),
- *   KPKE_BASEMUL_ACC(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b),
+ *   KPKE_MULCACHE(mlkem_polyvec_cache *bc, const mlkem_polyvec *b),
+ *   KPKE_BASEMUL_ACC(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b,
+ *                    const mlkem_polyvec_cache *bc),
  *   KPKE_GEN_MATRIX(mlkem_polyvec A[K], const uint8_t rho[32], int transposed),
  *   KPKE_NOISE4(mlkem_poly *4x, const uint8_t seed[32], uint8_t first_nonce),
  *   KPKE_NOISE1(mlkem_poly *, const uint8_t seed[32], uint8_t nonce),
@@ -19,6 +21,7 @@ static void KPKE_NAME(keygen)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_D
 			      const uint8_t rho_sigma[2 * MLKEM_SYMBYTES])
 {
 	mlkem_polyvec a[MLKEM_K], s, e;
+	mlkem_polyvec_cache s_cache;
 	mlkem_poly t;
 	const uint8_t *rho = rho_sigma, *sigma = rho_sigma + MLKEM_SYMBYTES;
 
@@ -31,8 +34,9 @@ static void KPKE_NAME(keygen)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_D
 		KPKE_NTT(&s.v[i]);
 		KPKE_NTT(&e.v[i]);
 	}
+	KPKE_MULCACHE(&s_cache, &s);
 	for (unsigned int i = 0; i < MLKEM_K; i++) {
-		KPKE_BASEMUL_ACC(&t, &a[i], &s);
+		KPKE_BASEMUL_ACC(&t, &a[i], &s, &s_cache);
 		mlkem_poly_tomont(&t);
 		mlkem_poly_add(&t, &t, &e.v[i]);
 		mlkem_poly_reduce(&t);
@@ -41,6 +45,7 @@ static void KPKE_NAME(keygen)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_D
 	}
 	memcpy(ek + MLKEM_POLYVECBYTES, rho, MLKEM_SYMBYTES);
 	pqtun_memzero(&s, sizeof(s));
+	pqtun_memzero(&s_cache, sizeof(s_cache));
 	pqtun_memzero(&e, sizeof(e));
 	pqtun_memzero(&t, sizeof(t));
 }
@@ -49,6 +54,7 @@ static void KPKE_NAME(encrypt)(uint8_t c[MLKEM_CT_BYTES], const uint8_t ek[MLKEM
 			       const uint8_t m[MLKEM_SYMBYTES], const uint8_t r[MLKEM_SYMBYTES])
 {
 	mlkem_polyvec at[MLKEM_K], t_hat, y, e1;
+	mlkem_polyvec_cache y_cache;
 	mlkem_poly u, v, e2, mu;
 
 	for (unsigned int i = 0; i < MLKEM_K; i++)
@@ -59,15 +65,16 @@ static void KPKE_NAME(encrypt)(uint8_t c[MLKEM_CT_BYTES], const uint8_t ek[MLKEM
 	KPKE_NOISE1(&e2, r, 2 * MLKEM_K);
 	for (unsigned int i = 0; i < MLKEM_K; i++)
 		KPKE_NTT(&y.v[i]);
+	KPKE_MULCACHE(&y_cache, &y);
 
 	for (unsigned int i = 0; i < MLKEM_K; i++) {
-		KPKE_BASEMUL_ACC(&u, &at[i], &y);
+		KPKE_BASEMUL_ACC(&u, &at[i], &y, &y_cache);
 		KPKE_INVNTT(&u);
 		mlkem_poly_add(&u, &u, &e1.v[i]);
 		mlkem_poly_reduce(&u);
 		mlkem_poly_compress_du(c + i * MLKEM_POLYCOMP_DU_BYTES, &u);
 	}
-	KPKE_BASEMUL_ACC(&v, &t_hat, &y);
+	KPKE_BASEMUL_ACC(&v, &t_hat, &y, &y_cache);
 	KPKE_INVNTT(&v);
 	mlkem_poly_frommsg(&mu, m);
 	mlkem_poly_add(&v, &v, &e2);
@@ -76,6 +83,7 @@ static void KPKE_NAME(encrypt)(uint8_t c[MLKEM_CT_BYTES], const uint8_t ek[MLKEM
 	mlkem_poly_compress_dv(c + MLKEM_K * MLKEM_POLYCOMP_DU_BYTES, &v);
 
 	pqtun_memzero(&y, sizeof(y));
+	pqtun_memzero(&y_cache, sizeof(y_cache));
 	pqtun_memzero(&e1, sizeof(e1));
 	pqtun_memzero(&e2, sizeof(e2));
 	pqtun_memzero(&mu, sizeof(mu));
@@ -87,6 +95,7 @@ static void KPKE_NAME(decrypt)(uint8_t m[MLKEM_SYMBYTES], const uint8_t dk_pke[M
 			       const uint8_t c[MLKEM_CT_BYTES])
 {
 	mlkem_polyvec u, s_hat;
+	mlkem_polyvec_cache u_cache;
 	mlkem_poly v, w;
 
 	for (unsigned int i = 0; i < MLKEM_K; i++) {
@@ -95,7 +104,8 @@ static void KPKE_NAME(decrypt)(uint8_t m[MLKEM_SYMBYTES], const uint8_t dk_pke[M
 		mlkem_poly_frombytes(&s_hat.v[i], dk_pke + i * MLKEM_POLYBYTES);
 	}
 	mlkem_poly_decompress_dv(&v, c + MLKEM_K * MLKEM_POLYCOMP_DU_BYTES);
-	KPKE_BASEMUL_ACC(&w, &s_hat, &u);
+	KPKE_MULCACHE(&u_cache, &u);
+	KPKE_BASEMUL_ACC(&w, &s_hat, &u, &u_cache);
 	KPKE_INVNTT(&w);
 	mlkem_poly_sub(&w, &v, &w);
 	mlkem_poly_reduce(&w);

@@ -110,22 +110,35 @@ void mlkem_invntt_portable(int16_t c[MLKEM_N])
 		c[j] = fqmul_hi(c[j], f, fq);
 }
 
-void mlkem_basemul_acc_portable(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b)
+void mlkem_mulcache_portable(mlkem_polyvec_cache *bc, const mlkem_polyvec *b)
 {
-	/* Pairs (2i, 2i+1) are residues mod X^2 - gamma_i with
-	 * gamma_{2j} = zetas[64 + j], gamma_{2j+1} = -zetas[64 + j].
-	 * Sums are kept in 32 bits (|sum| < 8 q^2 < q 2^15) and reduced once. */
-	for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
-		int16_t gamma = mlkem_zetas[64 + i / 2];
-		gamma = (i & 1) ? (int16_t)-gamma : gamma; /* i is public */
-		int32_t r0 = 0, r1 = 0;
-		for (unsigned int v = 0; v < MLKEM_K; v++) {
-			int16_t a0 = a->v[v].c[2 * i], a1 = a->v[v].c[2 * i + 1];
-			int16_t b0 = b->v[v].c[2 * i], b1 = b->v[v].c[2 * i + 1];
-			r0 += (int32_t)a0 * b0 + (int32_t)mlkem_fqmul(a1, b1) * gamma;
-			r1 += (int32_t)a0 * b1 + (int32_t)a1 * b0;
+	/* Pair i is a residue mod X^2 - gamma_i with gamma_{2j} = zetas[64 + j]
+	 * and gamma_{2j+1} = -zetas[64 + j]. */
+	for (unsigned int v = 0; v < MLKEM_K; v++)
+		for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
+			int16_t gamma = mlkem_zetas[64 + i / 2];
+			gamma = (i & 1) ? (int16_t)-gamma : gamma; /* i is public */
+			bc->v[v].c[2 * i] = b->v[v].c[2 * i];
+			bc->v[v].c[2 * i + 1] = mlkem_fqmul(b->v[v].c[2 * i + 1], gamma);
 		}
-		r->c[2 * i] = mlkem_montgomery_reduce(r0);
-		r->c[2 * i + 1] = mlkem_montgomery_reduce(r1);
+}
+
+void mlkem_basemul_acc_portable(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b,
+				const mlkem_polyvec_cache *bc)
+{
+	/* (a0 + a1 X)(b0 + b1 X) mod X^2 - gamma = (a0 b0 + a1 b1 gamma) +
+	 * (a0 b1 + a1 b0) X, with b1 gamma 2^-16 from the cache. Sums stay
+	 * in 32 bits (|sum| < 8 q^2 < q 2^15) and are reduced once. */
+	int32_t r0[MLKEM_N / 2] = { 0 }, r1[MLKEM_N / 2] = { 0 };
+	for (unsigned int v = 0; v < MLKEM_K; v++) {
+		const int16_t *av = a->v[v].c, *bv = b->v[v].c, *cv = bc->v[v].c;
+		for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
+			r0[i] += (int32_t)av[2 * i] * bv[2 * i] + (int32_t)av[2 * i + 1] * cv[2 * i + 1];
+			r1[i] += (int32_t)av[2 * i] * bv[2 * i + 1] + (int32_t)av[2 * i + 1] * bv[2 * i];
+		}
+	}
+	for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
+		r->c[2 * i] = mlkem_montgomery_reduce(r0[i]);
+		r->c[2 * i + 1] = mlkem_montgomery_reduce(r1[i]);
 	}
 }

@@ -18,8 +18,12 @@ void mlkem_ntt_portable(int16_t c[MLKEM_N]);
  * one base multiplication). Input |c| < q; output |c| < q. */
 void mlkem_invntt_portable(int16_t c[MLKEM_N]);
 
-/* r = sum_i a[i] o b[i] * 2^-16 (NTT-domain products, FIPS 203 Alg. 11/12).
- * Inputs |c| < q; output |c| < q. */
-void mlkem_basemul_acc_portable(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b);
+/* r = sum_i a[i] o b[i] * 2^-16 (NTT-domain products, FIPS 203 Alg. 11/12),
+ * bc = the cache of b. Inputs |c| < q; output |c| < q. */
+void mlkem_basemul_acc_portable(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b,
+				const mlkem_polyvec_cache *bc);
+
+/* bc = the base-multiplication cache of b (inputs |c| < q; outputs too). */
+void mlkem_mulcache_portable(mlkem_polyvec_cache *bc, const mlkem_polyvec *b);
 
 #endif

@@ -22,6 +22,13 @@ typedef struct {
 	mlkem_poly v[MLKEM_K];
 } mlkem_polyvec;
 
+/* Precomputed second operand of a base multiplication: for each pair
+ * (b0, b1) of an NTT-domain polynomial, (b0, b1 * gamma * 2^-16). Built
+ * once per vector and reused for every product with it. */
+typedef struct {
+	mlkem_poly v[MLKEM_K];
+} mlkem_polyvec_cache;
+
 /* ByteDecode12 followed by reduction mod q: out coefficients in [0, q).
  * For a checked ek nothing changes; for dk_pke this is FIPS 203's "mod q". */
 static inline void mlkem_poly_frombytes(mlkem_poly *r, const uint8_t a[MLKEM_POLYBYTES])
