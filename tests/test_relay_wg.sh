@@ -152,6 +152,18 @@ for i in $(seq 1 60); do relay_has_peer "$EPHX" || break; sleep 0.1; done
 relay_has_peer "$EPHX" && fail "unused ephemeral peer not removed after the timeout"
 [ "$(relay_ips "$C2PUB")" = 10.64.0.3/32 ] || fail "client 2's normal peer lost its IPs"
 
+step "client 2 upgrades too; removing a normal peer removes its ephemeral peer"
+OUT=$(netns_exec "$C2" "$PQTUN" upgrade "$W2" 2>&1) || fail "client 2 upgrade failed: $OUT"
+EPHC2=$(client_pub "$C2" "$W2")
+ping_ok "$C2" || fail "no ping through client 2's upgraded tunnel"
+wait_ips "$EPHC2" 10.64.0.3/32 || fail "client 2's ephemeral peer does not hold its IPs"
+ping_ok "$C1" || fail "client 1 lost its tunnel when client 2 upgraded"
+EPHC1=$(client_pub "$C1" "$W1")
+netns_wg "$R" set "$WR" peer "$C1PUB" remove
+for i in $(seq 1 40); do relay_has_peer "$EPHC1" || break; sleep 0.1; done
+relay_has_peer "$EPHC1" && fail "ephemeral peer kept after its normal peer was removed"
+[ "$(relay_ips "$EPHC2")" = 10.64.0.3/32 ] || fail "client 2 affected by the removal of client 1"
+
 step "no PSK in logs or state"
 netns_kill "$RELAY_PID"
 cat "$T/serve.log" >>"$T/serve-all.log"
