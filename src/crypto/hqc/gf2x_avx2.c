@@ -82,8 +82,9 @@ static inline VPCLMUL_TARGET void mul_1block(block *r, block a, block b)
 
 /* r[0 .. 4) = (a0 + X^256 a1)(b0 + X^256 b1), by Karatsuba on blocks and
  * on 128-bit halves; 8 of the 9 products of 128-bit halves are paired in
- * VPCLMULQDQ lanes. */
-static inline VPCLMUL_TARGET void mul_2blocks(block *r, block a0, block a1, block b0, block b1)
+ * VPCLMULQDQ lanes. Always inlined: as a call it measured 8% slower. */
+static inline __attribute__((always_inline)) VPCLMUL_TARGET void
+mul_2blocks(block *r, block a0, block a1, block b0, block b1)
 {
 	const block as = _mm256_xor_si256(a0, a1), bs = _mm256_xor_si256(b0, b1);
 	const block fa = fold_pair(a0, a1), fb = fold_pair(b0, b1); /* halves summed */
