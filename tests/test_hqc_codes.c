@@ -144,6 +144,26 @@ static void test_rs_beyond_capacity(void **state)
 	assert_true(wrong > 40);
 }
 
+/* Portable and AVX2 decoders agree on every kind of word: codewords with
+ * errors below, at and beyond capacity, and arbitrary bytes. */
+static void test_rs_agree(void **state)
+{
+	(void)state;
+	uint8_t msg[HQC_K], cw[HQC_N1], a[HQC_K], b[HQC_K];
+	for (int trial = 0; trial < 400; trial++) {
+		if (trial % 4 == 3) {
+			rng_bytes(cw, sizeof(cw));
+		} else {
+			rng_bytes(msg, sizeof(msg));
+			hqc_rs_encode(cw, msg);
+			corrupt_bytes(cw, (int)rng_below(60));
+		}
+		hqc_rs_decode_portable(a, cw);
+		hqc_rs_decode(b, cw);
+		assert_memory_equal(a, b, HQC_K);
+	}
+}
+
 /* Flip nflip distinct bits among the 640 of RM block `block`. */
 static void flip_bits(uint64_t *cw, int block, int nflip)
 {
@@ -376,12 +396,14 @@ int main(void)
 		cmocka_unit_test(test_rs_generator),
 		cmocka_unit_test(test_rs_roundtrip),
 		cmocka_unit_test(test_rs_beyond_capacity),
+		cmocka_unit_test(test_rs_agree),
 		cmocka_unit_test(test_rm),
 		cmocka_unit_test(test_concatenated),
 		cmocka_unit_test(test_sampler),
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_shake_x4),
 		cmocka_unit_test(test_vec_bytes),
+		cmocka_unit_test_setup_teardown(test_rs_roundtrip, force_portable, force_auto),
 		cmocka_unit_test_setup_teardown(test_concatenated, force_portable, force_auto),
 		cmocka_unit_test_setup_teardown(test_sampler, force_portable, force_auto),
 	};

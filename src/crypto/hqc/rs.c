@@ -5,18 +5,18 @@
  * select table rows through masks; table rows are chosen by public
  * indices. */
 #include "crypto/hqc/rs.h"
+#include "crypto/hqc/rs_internal.h"
 
 #include <pthread.h>
 #include <string.h>
 
+#include "util/cpu.h"
 #include "util/mem.h"
 
 #define LSB8 0x0101010101010101ULL
 #define LOW7 0x7f7f7f7f7f7f7f7fULL
 #define MSB8 0x8080808080808080ULL
 
-#define SYN_WORDS 8   /* 58 syndromes padded to 64 bytes */
-#define V32_WORDS 4   /* 32-byte vectors: locator polynomials, 32 positions */
 
 const uint8_t hqc_rs_generator[HQC_RS_PARITY + 1] = {
 	49, 167, 49, 39, 200, 121, 124, 91, 240, 63, 148, 71, 150, 123, 87, 101,
@@ -117,16 +117,7 @@ static inline uint8_t lanes_xor_fold(const uint64_t *v)
 
 /* ----------------------------------------------------------------- tables */
 
-static struct {
-	/* syn[j][b]: contribution of bit b of codeword byte j to the syndromes:
-	 * lane k-1 = alpha^(b + k*j), k = 1..58. */
-	uint64_t syn[HQC_N1][8][SYN_WORDS];
-	/* eval[j][b]: lane i = alpha^b * x_i^j with x_i = alpha^-(58 + i), the
-	 * inverse locator of message position i. */
-	uint64_t eval[32][8][V32_WORDS];
-	/* gen[b]: lanes 0..57 = alpha^b * g_0..g_57. */
-	uint64_t gen[8][SYN_WORDS];
-} tab;
+static struct hqc_rs_tables tab;
 static pthread_once_t tab_once = PTHREAD_ONCE_INIT;
 
 static void lanes_set(uint64_t *v, int i, uint8_t x)
@@ -162,6 +153,12 @@ static void tables_init(void)
 static void tables_ready(void)
 {
 	pthread_once(&tab_once, tables_init);
+}
+
+const struct hqc_rs_tables *hqc_rs_tables_get(void)
+{
+	tables_ready();
+	return &tab;
 }
 
 /* --------------------------------------------------------------- encoding */
@@ -299,6 +296,17 @@ static uint64_t lanes_inverse(uint64_t x)
 }
 
 void hqc_rs_decode(uint8_t *msg, const uint8_t *cw)
+{
+#ifdef PQTUN_HAVE_X86_64
+	if (pqtun_use_avx2()) {
+		hqc_rs_decode_avx2(msg, cw);
+		return;
+	}
+#endif
+	hqc_rs_decode_portable(msg, cw);
+}
+
+void hqc_rs_decode_portable(uint8_t *msg, const uint8_t *cw)
 {
 	uint64_t s[SYN_WORDS], lam[V32_WORDS], omega[V32_WORDS];
 	uint64_t lam_even[V32_WORDS], lam_odd[V32_WORDS], om_even[V32_WORDS], om_odd[V32_WORDS];

@@ -21,8 +21,14 @@
 void hqc_rs_encode(uint8_t *cw, const uint8_t *msg);
 
 /* msg (HQC_K bytes) = message of the codeword nearest to cw (HQC_N1 bytes),
- * when at most HQC_DELTA bytes of cw are wrong. */
+ * when at most HQC_DELTA bytes of cw are wrong. Picks the fastest
+ * implementation allowed (src/util/cpu.h); both give the same output on
+ * every input. */
 void hqc_rs_decode(uint8_t *msg, const uint8_t *cw);
+void hqc_rs_decode_portable(uint8_t *msg, const uint8_t *cw);
+#ifdef PQTUN_HAVE_X86_64
+void hqc_rs_decode_avx2(uint8_t *msg, const uint8_t *cw);
+#endif
 
 /* The generator polynomial's 59 coefficients, constant term first (tests
  * check them against the product of the (x - alpha^i)). */
