@@ -143,7 +143,8 @@ struct pqtun_relay_policy {
 			     const uint8_t parent_pubkey[32], const uint8_t ephemeral_pubkey[32],
 			     const uint8_t *psk, const char *const *kem_names, size_t n_kems,
 			     int daita, char *msg, size_t msg_len);
-	/* Called once by pqtun_relay_destroy after all workers stopped. */
+	/* Called once by pqtun_relay_destroy after all workers stopped (not
+	 * when pqtun_relay_create fails: the caller then still owns ctx). */
 	void (*release)(void *ctx);
 };
 

@@ -45,7 +45,8 @@ static void usage_bench_exchange(FILE *out)
 		"  -t, --target H:P     existing relay to load\n"
 		"      --relay-pid PID  its process id (for CPU/memory figures)\n"
 		"      --workers W      workers of the relay started here (default: one per CPU)\n"
-		"      --no-pq          requests without KEM keys (protocol overhead only)\n");
+		"      --no-pq          requests without KEM keys (protocol overhead only)\n"
+		"      --mss N          client TCP MSS (default 496 as deployed clients; 0 = system default)\n");
 }
 
 struct bench {
@@ -54,6 +55,7 @@ struct bench {
 	const uint8_t *frame;
 	size_t frame_len;
 	size_t count;
+	int mss;                /* TCP_MAXSEG of the client sockets; 0 = system default */
 	size_t next;            /* next exchange index (atomic) */
 	uint64_t *latency_us;
 	size_t failures;        /* atomic */
@@ -72,7 +74,7 @@ static void *bench_thread(void *arg)
 		struct grpc_call_options o = {
 			.host = b->host, .port = b->port, .path = GRPC_METHOD_PATH,
 			.deadline_ms = pqtun_now_ms() + 30000, .max_response = 1 << 20,
-			.mss = PQTUN_EXCHANGE_MSS,
+			.mss = b->mss,
 		};
 		struct grpc_call_result res;
 		uint64_t t0 = pqtun_now_ns();
@@ -296,11 +298,13 @@ int bench_exchange_main(int argc, char **argv)
 		{ "relay-pid", required_argument, NULL, 'p' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "no-pq", no_argument, NULL, 'Q' },
+		{ "mss", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench b;
 	memset(&b, 0, sizeof(b));
+	b.mss = PQTUN_EXCHANGE_MSS;
 	long count = 1000, conc = 4, workers = 0;
 	pid_t relay_pid = 0;
 	int pq = 1, own_relay = 0, opt;
@@ -315,6 +319,7 @@ int bench_exchange_main(int argc, char **argv)
 		case 'p': relay_pid = (pid_t)strtol(optarg, &end, 10); if (*end || relay_pid <= 0) return cli_usage_error("bench exchange", "invalid --relay-pid"); break;
 		case 'w': workers = strtol(optarg, &end, 10); if (*end || workers < 1 || workers > 256) return cli_usage_error("bench exchange", "invalid --workers"); break;
 		case 'Q': pq = 0; break;
+		case 'M': b.mss = (int)strtol(optarg, &end, 10); if (*end || b.mss < 0 || b.mss > 65535) return cli_usage_error("bench exchange", "invalid --mss"); break;
 		case 'h': usage_bench_exchange(stdout); return PQTUN_EXIT_OK;
 		default: return cli_usage_error("bench exchange", "invalid option");
 		}

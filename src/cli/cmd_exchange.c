@@ -51,6 +51,16 @@ static void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+/* Print a double in its shortest of %.15g / %.17g that reads back exactly. */
+static void print_double(double v)
+{
+	char buf[40];
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	fputs(buf, stdout);
+}
+
 static void print_result(int json, const uint8_t priv[32], const uint8_t pub[32],
 			 const struct pqtun_exchange_result *res)
 {
@@ -74,8 +84,11 @@ static void print_result(int json, const uint8_t priv[32], const uint8_t pub[32]
 					putchar(',');
 				json_string(stdout, res->daita.machines[i]);
 			}
-			printf("],\"max_padding_frac\":%.17g,\"max_blocking_frac\":%.17g}",
-			       res->daita.max_padding_frac, res->daita.max_blocking_frac);
+			printf("],\"max_padding_frac\":");
+			print_double(res->daita.max_padding_frac);
+			printf(",\"max_blocking_frac\":");
+			print_double(res->daita.max_blocking_frac);
+			putchar('}');
 		}
 		printf("}\n");
 	} else {

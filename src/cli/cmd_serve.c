@@ -49,6 +49,10 @@ void usage_serve(FILE *out)
 		"      --max-message-size B    largest request message in bytes (default 1048576)\n"
 		"      --read-timeout SECONDS  a request must arrive within this (default 10)\n"
 		"      --idle-timeout SECONDS  close idle connections after this (default 60)\n"
+		"      --daita-machine STRING  DAITA machine handed to clients asking for DAITA\n"
+		"                              (repeatable, up to 16; default: built-in test machines)\n"
+		"      --daita-max-padding F   DAITA max_padding_frac, 0..1 (default 0.5)\n"
+		"      --daita-max-blocking F  DAITA max_blocking_frac, 0..1 (default 0.5)\n"
 		"  -h, --help                  this help\n");
 }
 
@@ -154,7 +158,7 @@ static int parse_seconds_ms(const char *s, unsigned *ms)
 int cmd_serve(int argc, char **argv)
 {
 	enum { OPT_JSON = 256, OPT_WORKERS, OPT_MAXCONN, OPT_MAXSTREAMS, OPT_MAXMSG, OPT_READTO, OPT_IDLETO,
-	       OPT_STATE, OPT_EPH_TIMEOUT };
+	       OPT_STATE, OPT_EPH_TIMEOUT, OPT_DAITA_MACHINE, OPT_DAITA_PADDING, OPT_DAITA_BLOCKING };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -164,6 +168,9 @@ int cmd_serve(int argc, char **argv)
 		{ "max-message-size", required_argument, NULL, OPT_MAXMSG },
 		{ "read-timeout", required_argument, NULL, OPT_READTO },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLETO },
+		{ "daita-machine", required_argument, NULL, OPT_DAITA_MACHINE },
+		{ "daita-max-padding", required_argument, NULL, OPT_DAITA_PADDING },
+		{ "daita-max-blocking", required_argument, NULL, OPT_DAITA_BLOCKING },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "ephemeral-timeout", required_argument, NULL, OPT_EPH_TIMEOUT },
@@ -173,6 +180,8 @@ int cmd_serve(int argc, char **argv)
 	struct pqtun_relay_config cfg = { 0 };
 	struct standalone_printer printer = { .json = 0 };
 	struct pqtun_wg_relay_options wgo = { 0 };
+	const char *machines[16];
+	double daita_padding = 0.5, daita_blocking = 0.5;
 	unsigned long v;
 	int c;
 
@@ -215,6 +224,20 @@ int cmd_serve(int argc, char **argv)
 			if (parse_seconds_ms(optarg, &cfg.idle_timeout_ms))
 				return cli_usage_error("serve", "invalid --idle-timeout '%s'", optarg);
 			break;
+		case OPT_DAITA_MACHINE:
+			if (cfg.daita.n_machines >= 16)
+				return cli_usage_error("serve", "at most 16 --daita-machine options");
+			machines[cfg.daita.n_machines++] = optarg;
+			break;
+		case OPT_DAITA_PADDING:
+		case OPT_DAITA_BLOCKING: {
+			char *end;
+			double f = strtod(optarg, &end);
+			if (*end || end == optarg || !(f >= 0.0 && f <= 1.0))
+				return cli_usage_error("serve", "invalid DAITA fraction '%s' (0..1)", optarg);
+			*(c == OPT_DAITA_PADDING ? &daita_padding : &daita_blocking) = f;
+			break;
+		}
 		case 'h': usage_serve(stdout); return PQTUN_EXIT_OK;
 		default: return cli_usage_error("serve", "invalid option");
 		}
@@ -232,6 +255,11 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (!cfg.listen)
 		return cli_usage_error("serve", "--listen HOST:PORT is required");
+	if (cfg.daita.n_machines == 0 && (daita_padding != 0.5 || daita_blocking != 0.5))
+		return cli_usage_error("serve", "DAITA fractions need at least one --daita-machine");
+	cfg.daita.machines = machines;
+	cfg.daita.max_padding_frac = daita_padding;
+	cfg.daita.max_blocking_frac = daita_blocking;
 	if (wgo.ifname && pqtun_wg_relay_create(&wgrelay, &wgo, wgerr, sizeof(wgerr)) != 0)
 		return cli_failure("serve", "%s", wgerr);
 
