@@ -26,6 +26,7 @@ struct pqtun_wg_relay {
 	int stopping;
 	int thread_started;
 	int loaded;               /* state file read: saving it is safe */
+	int read_failing;         /* last snapshot failed (log once per outage) */
 	pthread_t thread;
 	struct wg_relay_state state;
 };
@@ -67,10 +68,15 @@ static void sync_locked(struct pqtun_wg_relay *r)
 	if (!set)
 		return;
 	if (pqtun_wg_get_device(r->ifname, &snap, err, sizeof(err)) != 0) {
-		log_warn("relay: %s", err);
+		if (!r->read_failing)
+			log_warn("relay: %s (retrying)", err);
+		r->read_failing = 1;
 		pqtun_wg_device_free(set);
 		return;
 	}
+	if (r->read_failing)
+		log_info("relay: %s is readable again", r->ifname);
+	r->read_failing = 0;
 	int changed = wg_sync_step(&r->state, snap, wall_s(), r->expire_s, set);
 	if (changed < 0)
 		log_error("relay: out of memory while reconciling peers");
