@@ -157,7 +157,8 @@ struct allowed_set {
 
 static void allowed_from(struct allowed_set *s, const struct pqtun_tunconf_peer *p)
 {
-	memcpy(s->c, p->allowed, p->n_allowed * sizeof(p->allowed[0]));
+	if (p->n_allowed)
+		memcpy(s->c, p->allowed, p->n_allowed * sizeof(p->allowed[0]));
 	s->n = p->n_allowed;
 }
 

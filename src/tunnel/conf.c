@@ -136,7 +136,8 @@ static int convert(struct pqtun_tunconf *t, const struct pqtun_conf *c, const ch
 	t->fwmark = c->has_fwmark ? c->fwmark : 0;
 	if (c->n_addresses > PQTUN_TUNCONF_MAX_LIST)
 		return fail(err, errlen, name, 0, "too many addresses (at most %d)", PQTUN_TUNCONF_MAX_LIST);
-	memcpy(t->addresses, c->addresses, c->n_addresses * sizeof(c->addresses[0]));
+	if (c->n_addresses)
+		memcpy(t->addresses, c->addresses, c->n_addresses * sizeof(c->addresses[0]));
 	t->n_addresses = c->n_addresses;
 	if (c->dns_servers.n + c->dns_search.n > PQTUN_TUNCONF_MAX_LIST)
 		return fail(err, errlen, name, 0, "too many DNS entries");
@@ -173,7 +174,8 @@ static int convert(struct pqtun_tunconf *t, const struct pqtun_conf *c, const ch
 		memcpy(q->preshared_key, p->preshared_key, 32);
 		q->has_psk = p->has_preshared_key;
 		snprintf(q->endpoint, sizeof(q->endpoint), "%s", p->endpoint);
-		memcpy(q->allowed, p->allowed_ips, p->n_allowed_ips * sizeof(p->allowed_ips[0]));
+		if (p->n_allowed_ips)
+			memcpy(q->allowed, p->allowed_ips, p->n_allowed_ips * sizeof(p->allowed_ips[0]));
 		q->n_allowed = p->n_allowed_ips;
 		q->keepalive = p->persistent_keepalive;
 		q->hop = p->hop == PQTUN_HOP_ENTRY ? PQTUN_TUNHOP_ENTRY
