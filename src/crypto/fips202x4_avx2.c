@@ -132,7 +132,15 @@ void keccakx4_absorb_once(keccakx4_state *st, unsigned int rate, uint8_t dsbyte,
 		keccakx4_permute(st);
 		off += rate;
 	}
-	for (size_t b = 0; b < inlen - off; b++)
+	/* Whole words of the last block, then its remaining bytes. */
+	size_t words = (inlen - off) / 8;
+	for (size_t i = 0; i < words; i++)
+		for (int j = 0; j < 4; j++) {
+			uint64_t v;
+			memcpy(&v, in[j] + off + 8 * i, 8);
+			st->s[4 * i + j] ^= v;
+		}
+	for (size_t b = 8 * words; b < inlen - off; b++)
 		for (int j = 0; j < 4; j++)
 			st->s[4 * (b / 8) + j] ^= (uint64_t)in[j][off + b] << (8 * (b % 8));
 	size_t b = inlen - off;

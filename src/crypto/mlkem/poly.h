@@ -114,22 +114,29 @@ static inline void mlkem_poly_compress_du(uint8_t r[MLKEM_POLYCOMP_DU_BYTES], co
 	}
 }
 
-/* Decompress11(ByteDecode11(a)): coefficients in [0, q). */
+/* Decompress11(ByteDecode11(a)): coefficients in [0, q). Each 11-byte
+ * group holds 8 values; they are read from one 64-bit and one 32-bit
+ * little-endian word (no temporary array: vector code reloading scalar
+ * stores would stall on store forwarding). */
 static inline void mlkem_poly_decompress_du(mlkem_poly *r, const uint8_t a[MLKEM_POLYCOMP_DU_BYTES])
 {
 	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
 		const uint8_t *b = a + 11 * i;
-		uint32_t t[8];
-		t[0] = b[0] | ((uint32_t)b[1] << 8);
-		t[1] = (b[1] >> 3) | ((uint32_t)b[2] << 5);
-		t[2] = (b[2] >> 6) | ((uint32_t)b[3] << 2) | ((uint32_t)b[4] << 10);
-		t[3] = (b[4] >> 1) | ((uint32_t)b[5] << 7);
-		t[4] = (b[5] >> 4) | ((uint32_t)b[6] << 4);
-		t[5] = (b[6] >> 7) | ((uint32_t)b[7] << 1) | ((uint32_t)b[8] << 9);
-		t[6] = (b[8] >> 2) | ((uint32_t)b[9] << 6);
-		t[7] = (b[9] >> 5) | ((uint32_t)b[10] << 3);
-		for (unsigned int j = 0; j < 8; j++)
-			r->c[8 * i + j] = mlkem_decompress(t[j] & 0x7ff, MLKEM_DU);
+		uint64_t lo = 0;
+		uint32_t hi = 0;
+		for (unsigned int k = 0; k < 8; k++)
+			lo |= (uint64_t)b[k] << (8 * k);
+		for (unsigned int k = 0; k < 3; k++)
+			hi |= (uint32_t)b[8 + k] << (8 * k);
+		/* values 0..4 lie in lo (bits 0..54); 5 straddles (bits 55..65) */
+		r->c[8 * i + 0] = mlkem_decompress((uint32_t)lo & 0x7ff, MLKEM_DU);
+		r->c[8 * i + 1] = mlkem_decompress((uint32_t)(lo >> 11) & 0x7ff, MLKEM_DU);
+		r->c[8 * i + 2] = mlkem_decompress((uint32_t)(lo >> 22) & 0x7ff, MLKEM_DU);
+		r->c[8 * i + 3] = mlkem_decompress((uint32_t)(lo >> 33) & 0x7ff, MLKEM_DU);
+		r->c[8 * i + 4] = mlkem_decompress((uint32_t)(lo >> 44) & 0x7ff, MLKEM_DU);
+		r->c[8 * i + 5] = mlkem_decompress(((uint32_t)(lo >> 55) | (hi << 9)) & 0x7ff, MLKEM_DU);
+		r->c[8 * i + 6] = mlkem_decompress((hi >> 2) & 0x7ff, MLKEM_DU);
+		r->c[8 * i + 7] = mlkem_decompress((hi >> 13) & 0x7ff, MLKEM_DU);
 	}
 }
 
@@ -149,22 +156,17 @@ static inline void mlkem_poly_compress_dv(uint8_t r[MLKEM_POLYCOMP_DV_BYTES], co
 	}
 }
 
-/* Decompress5(ByteDecode5(a)): coefficients in [0, q). */
+/* Decompress5(ByteDecode5(a)): coefficients in [0, q); each 5-byte group
+ * holds 8 values, read as one 40-bit word. */
 static inline void mlkem_poly_decompress_dv(mlkem_poly *r, const uint8_t a[MLKEM_POLYCOMP_DV_BYTES])
 {
 	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
 		const uint8_t *b = a + 5 * i;
-		uint32_t t[8];
-		t[0] = b[0];
-		t[1] = (b[0] >> 5) | ((uint32_t)b[1] << 3);
-		t[2] = b[1] >> 2;
-		t[3] = (b[1] >> 7) | ((uint32_t)b[2] << 1);
-		t[4] = (b[2] >> 4) | ((uint32_t)b[3] << 4);
-		t[5] = b[3] >> 1;
-		t[6] = (b[3] >> 6) | ((uint32_t)b[4] << 2);
-		t[7] = b[4] >> 3;
+		uint64_t w = 0;
+		for (unsigned int k = 0; k < 5; k++)
+			w |= (uint64_t)b[k] << (8 * k);
 		for (unsigned int j = 0; j < 8; j++)
-			r->c[8 * i + j] = mlkem_decompress(t[j] & 0x1f, MLKEM_DV);
+			r->c[8 * i + j] = mlkem_decompress((uint32_t)(w >> (5 * j)) & 0x1f, MLKEM_DV);
 	}
 }
 
