@@ -1,8 +1,7 @@
 /* GF(2)[X]/(X^N - 1) product with PCLMULQDQ (SSE), for CPUs without
  * VPCLMULQDQ. The operands are padded to 452 units of 128 bits and
- * multiplied by a recursive Karatsuba on units down to products of one or
- * two units, which are Karatsuba steps on 64-bit words (3 or 9 carry-less
- * multiplications).
+ * multiplied by a recursive Karatsuba on units down to products of one to
+ * four units done in registers, by Karatsuba steps down to 64-bit words.
  *
  * Constant time: carry-less multiplication, XOR and shuffles take the same
  * time whatever the data, and every branch and index depends only on sizes. */
@@ -33,8 +32,9 @@ static inline void mul_1unit(unit *lo, unit *hi, unit x, unit y)
 	*hi = _mm_xor_si128(h, _mm_srli_si128(m, 8));
 }
 
-/* r[0 .. 4) = (a0 + X^128 a1)(b0 + X^128 b1). */
-static inline void mul_2units(unit *r, unit a0, unit a1, unit b0, unit b1)
+/* r[0 .. 4) = (a0 + X^128 a1)(b0 + X^128 b1). Always inlined: as a call,
+ * passing the result through memory is slower. */
+static inline __attribute__((always_inline)) void mul_2units(unit *r, unit a0, unit a1, unit b0, unit b1)
 {
 	unit l0, h0, l1, h1, lm, hm;
 	mul_1unit(&l0, &h0, a0, b0);
@@ -48,6 +48,41 @@ static inline void mul_2units(unit *r, unit a0, unit a1, unit b0, unit b1)
 	r[3] = h1;
 }
 
+/* r[0 .. 6) = a[0 .. 3) * b[0 .. 3): Karatsuba with halves of 2 and 1
+ * units, recombined in registers. */
+static inline void mul_3units(unit *r, const unit *a, const unit *b)
+{
+	unit lo[4], hi[2], mid[4];
+	mul_2units(lo, a[0], a[1], b[0], b[1]);
+	mul_1unit(&hi[0], &hi[1], a[2], b[2]);
+	mul_2units(mid, _mm_xor_si128(a[0], a[2]), a[1], _mm_xor_si128(b[0], b[2]), b[1]);
+	/* Quarters as in karatsuba_units, with a1 b1 only 2 units long. */
+	for (int i = 0; i < 2; i++) {
+		const unit t = _mm_xor_si128(lo[2 + i], hi[i]);
+		r[i] = lo[i];
+		r[2 + i] = _mm_xor_si128(t, _mm_xor_si128(lo[i], mid[i]));
+		r[4 + i] = _mm_xor_si128(t, mid[2 + i]);
+	}
+}
+
+/* r[0 .. 8) = a[0 .. 4) * b[0 .. 4): one Karatsuba step on 2-unit halves,
+ * recombined in registers. */
+static inline void mul_4units(unit *r, const unit *a, const unit *b)
+{
+	unit lo[4], hi[4], mid[4];
+	mul_2units(lo, a[0], a[1], b[0], b[1]);
+	mul_2units(hi, a[2], a[3], b[2], b[3]);
+	mul_2units(mid, _mm_xor_si128(a[0], a[2]), _mm_xor_si128(a[1], a[3]),
+		   _mm_xor_si128(b[0], b[2]), _mm_xor_si128(b[1], b[3]));
+	for (int i = 0; i < 2; i++) {
+		const unit t = _mm_xor_si128(lo[2 + i], hi[i]);
+		r[i] = lo[i];
+		r[2 + i] = _mm_xor_si128(t, _mm_xor_si128(lo[i], mid[i]));
+		r[4 + i] = _mm_xor_si128(t, _mm_xor_si128(hi[2 + i], mid[2 + i]));
+		r[6 + i] = hi[2 + i];
+	}
+}
+
 /* r[0 .. 2n) = a[0 .. n) * b[0 .. n) in units; r must not overlap a, b or
  * scratch, which needs about 4n + 4 log2(n) units. */
 static void karatsuba_units(unit *restrict r, const unit *restrict a, const unit *restrict b,
@@ -59,6 +94,14 @@ static void karatsuba_units(unit *restrict r, const unit *restrict a, const unit
 	}
 	if (n == 2) {
 		mul_2units(r, a[0], a[1], b[0], b[1]);
+		return;
+	}
+	if (n == 3) {
+		mul_3units(r, a, b);
+		return;
+	}
+	if (n == 4) {
+		mul_4units(r, a, b);
 		return;
 	}
 	const size_t h = (n + 1) / 2, l = n - h;
