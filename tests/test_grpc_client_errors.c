@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <nghttp2/nghttp2.h>
 #include <poll.h>
 #include <pthread.h>
@@ -173,8 +174,14 @@ static int srv_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 	return 0;
 }
 
+static volatile int last_peer_mss; /* TCP_MAXSEG of the last accepted connection */
+
 static void serve_connection(int fd)
 {
+	int mss = 0;
+	socklen_t ml = sizeof(mss);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &ml) == 0)
+		last_peer_mss = mss;
 	if (mode == M_GARBAGE) {
 		const char *t = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
 		send(fd, t, strlen(t), MSG_NOSIGNAL);
@@ -339,6 +346,9 @@ static void test_rpc_status(void **state)
 	assert_int_equal(res.rpc_status, 3);
 	assert_string_equal(res.rpc_message, "bad key: rejected?"); /* decoded, newline neutralised */
 	pqtun_exchange_result_clear(&res);
+	/* The client lowered its MSS to 496 before connecting (§6): the
+	 * server side of the connection sees at most that. */
+	assert_true(last_peer_mss > 0 && last_peer_mss <= PQTUN_EXCHANGE_MSS);
 	const char *x[] = { "--no-pq" };
 	run_cli(M_STATUS, x, 1, port, "INVALID_ARGUMENT (3): bad key: rejected", 3000);
 }

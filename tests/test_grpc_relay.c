@@ -30,6 +30,7 @@
 #include "proto/ephemeralpeer.pb-c.h"
 #include "proto/grpc.h"
 #include "proto/grpc_client.h"
+#include "relay/relay_service.h"
 #include "util/timeutil.h"
 #include "vectors.h"
 
@@ -490,6 +491,49 @@ static void test_grpc_timeout_honoured(void **state)
 	assert_relay_serves();
 }
 
+/* A KEM that is built in but disabled by configuration gets UNIMPLEMENTED
+ * (checked on the service directly, without a second relay). */
+static void test_disabled_kem(void **state)
+{
+	(void)state;
+	static const char *const disabled[] = { "Classic-McEliece-460896f-round3", "Kyber1024" };
+	struct relay_service svc = { .disabled_kems = disabled, .n_disabled_kems = 2 };
+	struct relay_reply reply;
+	uint8_t *key = filled(1568, 0), *hqc = filled(7245, 0);
+	struct kemkey kh[2] = { { "HQC-256", hqc, 7245 }, { "Kyber1024", key, 1568 } };
+	size_t len;
+	uint8_t *frame = make_request(32, 32, 1, 1, kh, 2, 0, &len);
+	relay_service_handle(&svc, NULL, 0, frame + 5, len - 5, &reply);
+	free(frame);
+	if (pqtun_kem_find("Kyber1024")) {
+		assert_int_equal(reply.status, PQTUN_GRPC_UNIMPLEMENTED);
+		assert_non_null(strstr(reply.message, "'Kyber1024' is not enabled on this relay"));
+	} else {
+		assert_int_equal(reply.status, PQTUN_GRPC_UNIMPLEMENTED);
+		assert_non_null(strstr(reply.message, "'Kyber1024' is not implemented"));
+	}
+	assert_null(reply.frame);
+	relay_reply_free(&reply);
+	/* Without the list the same request is served (when the KEMs exist). */
+	if (pqtun_kem_find("Kyber1024") && pqtun_kem_find("HQC-256")) {
+		struct relay_service open_svc = { 0 };
+		uint8_t pk[1568], sk[3168];
+		assert_int_equal(pqtun_kem_find("Kyber1024")->keypair(pk, sk), 0);
+		memcpy(key, pk, sizeof(pk));
+		uint8_t hpk[7245], hsk[7317];
+		assert_int_equal(pqtun_kem_find("HQC-256")->keypair(hpk, hsk), 0);
+		memcpy(hqc, hpk, sizeof(hpk));
+		frame = make_request(32, 32, 1, 1, kh, 2, 0, &len);
+		relay_service_handle(&open_svc, NULL, 0, frame + 5, len - 5, &reply);
+		free(frame);
+		assert_int_equal(reply.status, 0);
+		assert_non_null(reply.frame);
+		relay_reply_free(&reply);
+	}
+	free(key);
+	free(hqc);
+}
+
 static int raw_connect(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -662,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_kem_round_trips),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_wrong_method_and_framing),
+		cmocka_unit_test(test_disabled_kem),
 		cmocka_unit_test(test_grpc_timeout_honoured),
 		cmocka_unit_test(test_silent_client),
 		cmocka_unit_test(test_garbage_and_huge_frames),

@@ -167,6 +167,11 @@ struct pqtun_relay_config {
 	unsigned max_queue;          /* requests waiting for a worker; 0 = 64 per worker */
 	struct pqtun_relay_policy policy;
 	struct pqtun_relay_daita daita; /* n_machines 0 = built-in test settings */
+	/* KEMs this relay refuses even if built in (e.g. the legacy
+	 * "Classic-McEliece-460896f-round3" with its 524 KB keys): requests
+	 * naming them get UNIMPLEMENTED. */
+	const char *const *disabled_kems;
+	size_t n_disabled_kems;
 };
 
 enum pqtun_relay_error {

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "pqtun/exchange.h"
+#include "pqtun/kem.h"
 #include "relay/wg_relay.h"
 #include "util/encoding.h"
 #include "util/log.h"
@@ -53,6 +54,8 @@ void usage_serve(FILE *out)
 		"                              (repeatable, up to 16; default: built-in test machines)\n"
 		"      --daita-max-padding F   DAITA max_padding_frac, 0..1 (default 0.5)\n"
 		"      --daita-max-blocking F  DAITA max_blocking_frac, 0..1 (default 0.5)\n"
+		"      --disable-kem NAME      answer UNIMPLEMENTED for this KEM even if built in\n"
+		"                              (e.g. Classic-McEliece-460896f-round3; repeatable)\n"
 		"  -h, --help                  this help\n");
 }
 
@@ -158,7 +161,8 @@ static int parse_seconds_ms(const char *s, unsigned *ms)
 int cmd_serve(int argc, char **argv)
 {
 	enum { OPT_JSON = 256, OPT_WORKERS, OPT_MAXCONN, OPT_MAXSTREAMS, OPT_MAXMSG, OPT_READTO, OPT_IDLETO,
-	       OPT_STATE, OPT_EPH_TIMEOUT, OPT_DAITA_MACHINE, OPT_DAITA_PADDING, OPT_DAITA_BLOCKING };
+	       OPT_STATE, OPT_EPH_TIMEOUT, OPT_DAITA_MACHINE, OPT_DAITA_PADDING, OPT_DAITA_BLOCKING,
+	       OPT_DISABLE_KEM };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -171,6 +175,7 @@ int cmd_serve(int argc, char **argv)
 		{ "daita-machine", required_argument, NULL, OPT_DAITA_MACHINE },
 		{ "daita-max-padding", required_argument, NULL, OPT_DAITA_PADDING },
 		{ "daita-max-blocking", required_argument, NULL, OPT_DAITA_BLOCKING },
+		{ "disable-kem", required_argument, NULL, OPT_DISABLE_KEM },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "ephemeral-timeout", required_argument, NULL, OPT_EPH_TIMEOUT },
@@ -181,6 +186,7 @@ int cmd_serve(int argc, char **argv)
 	struct standalone_printer printer = { .json = 0 };
 	struct pqtun_wg_relay_options wgo = { 0 };
 	const char *machines[16];
+	const char *disabled_kems[8];
 	double daita_padding = 0.5, daita_blocking = 0.5;
 	unsigned long v;
 	int c;
@@ -229,6 +235,13 @@ int cmd_serve(int argc, char **argv)
 				return cli_usage_error("serve", "at most 16 --daita-machine options");
 			machines[cfg.daita.n_machines++] = optarg;
 			break;
+		case OPT_DISABLE_KEM:
+			if (cfg.n_disabled_kems >= 8)
+				return cli_usage_error("serve", "at most 8 --disable-kem options");
+			if (!pqtun_kem_find(optarg))
+				return cli_usage_error("serve", "--disable-kem: unknown KEM '%s'", optarg);
+			disabled_kems[cfg.n_disabled_kems++] = optarg;
+			break;
 		case OPT_DAITA_PADDING:
 		case OPT_DAITA_BLOCKING: {
 			char *end;
@@ -258,6 +271,7 @@ int cmd_serve(int argc, char **argv)
 	if (cfg.daita.n_machines == 0 && (daita_padding != 0.5 || daita_blocking != 0.5))
 		return cli_usage_error("serve", "DAITA fractions need at least one --daita-machine");
 	cfg.daita.machines = machines;
+	cfg.disabled_kems = disabled_kems;
 	cfg.daita.max_padding_frac = daita_padding;
 	cfg.daita.max_blocking_frac = daita_blocking;
 	if (wgo.ifname && pqtun_wg_relay_create(&wgrelay, &wgo, wgerr, sizeof(wgerr)) != 0)

@@ -791,6 +791,8 @@ int pqtun_relay_create(struct pqtun_relay **out, const struct pqtun_relay_config
 	r->service.policy = &r->cfg.policy;
 	r->service.daita = &r->cfg.daita;
 	r->service.kem_cpu_ns = &r->stats.kem_cpu_ns;
+	r->service.disabled_kems = r->cfg.disabled_kems;
+	r->service.n_disabled_kems = r->cfg.disabled_kems ? r->cfg.n_disabled_kems : 0;
 
 	rc = open_listener(r);
 	if (rc != 0)

@@ -89,7 +89,16 @@ static void set_status(struct relay_reply *reply, int status, const char *fmt, .
 /* Check everything about the request that needs no crypto. On failure sets
  * the reply status and returns -1; else fills kems[] (NULL for known but not
  * built-in algorithms is reported as UNIMPLEMENTED here). */
-static int validate_request(const Ephemeralpeer__EphemeralPeerRequestV1 *req,
+static int kem_disabled(const struct relay_service *svc, const char *name)
+{
+	for (size_t i = 0; i < svc->n_disabled_kems; i++)
+		if (svc->disabled_kems[i] && strcmp(svc->disabled_kems[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int validate_request(const struct relay_service *svc,
+			    const Ephemeralpeer__EphemeralPeerRequestV1 *req,
 			    const pqtun_kem *kems[PQTUN_EXCHANGE_MAX_KEMS], struct relay_reply *reply)
 {
 	char name[52], other[52];
@@ -156,6 +165,12 @@ static int validate_request(const Ephemeralpeer__EphemeralPeerRequestV1 *req,
 			printable_name(other, pq->kem_pubkeys[i]->algorithm_name);
 			set_status(reply, PQTUN_GRPC_UNIMPLEMENTED,
 				   "KEM algorithm '%s' is not implemented by this relay", other);
+			return -1;
+		}
+		if (kem_disabled(svc, kems[i]->name)) {
+			printable_name(other, kems[i]->name);
+			set_status(reply, PQTUN_GRPC_UNIMPLEMENTED,
+				   "KEM algorithm '%s' is not enabled on this relay", other);
 			return -1;
 		}
 		if (kems[i]->shared_secret_bytes > MAX_SHARED_SECRET ||
@@ -239,7 +254,7 @@ void relay_service_handle(const struct relay_service *svc, const struct sockaddr
 		set_status(reply, PQTUN_GRPC_INVALID_ARGUMENT, "malformed EphemeralPeerRequestV1");
 		goto out;
 	}
-	if (validate_request(req, kems, reply) != 0)
+	if (validate_request(svc, req, kems, reply) != 0)
 		goto out;
 	if (pol && pol->authorize) {
 		char m[PQTUN_RELAY_MSG_LEN] = "";

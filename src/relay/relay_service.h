@@ -14,6 +14,8 @@ struct relay_service {
 	const struct pqtun_relay_policy *policy;
 	const struct pqtun_relay_daita *daita;
 	uint64_t *kem_cpu_ns;   /* if set: CPU time of encapsulations is added here (atomic) */
+	const char *const *disabled_kems; /* answered UNIMPLEMENTED */
+	size_t n_disabled_kems;
 };
 
 struct relay_reply {
