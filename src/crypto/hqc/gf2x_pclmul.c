@@ -1,7 +1,8 @@
 /* GF(2)[X]/(X^N - 1) product with PCLMULQDQ (SSE), for CPUs without
  * VPCLMULQDQ. The operands are padded to 452 units of 128 bits and
- * multiplied by a recursive Karatsuba on units down to products of one to
- * four units done in registers, by Karatsuba steps down to 64-bit words.
+ * multiplied by a recursive Karatsuba on units down to products of up to
+ * 8 units done without loops over memory, by Karatsuba steps down to
+ * 64-bit words.
  *
  * Constant time: carry-less multiplication, XOR and shuffles take the same
  * time whatever the data, and every branch and index depends only on sizes. */
@@ -83,6 +84,30 @@ static inline void mul_4units(unit *r, const unit *a, const unit *b)
 	}
 }
 
+/* r[0 .. 2n) = a[0 .. n) * b[0 .. n) for n = 7 or 8 units: Karatsuba with
+ * halves of 4 and n - 4 units over the in-register products above. */
+static inline void mul_7or8units(unit *r, const unit *a, const unit *b, size_t n)
+{
+	unit sa[4], sb[4], mid[8];
+	mul_4units(r, a, b);
+	for (size_t i = 0; i < 4; i++) {
+		sa[i] = i + 4 < n ? _mm_xor_si128(a[i], a[4 + i]) : a[i];
+		sb[i] = i + 4 < n ? _mm_xor_si128(b[i], b[4 + i]) : b[i];
+	}
+	if (n == 8)
+		mul_4units(r + 8, a + 4, b + 4);
+	else
+		mul_3units(r + 8, a + 4, b + 4);
+	mul_4units(mid, sa, sb);
+	/* Quarters of 4 units as in karatsuba_units; H2 has 2n - 12 units. */
+	for (size_t i = 0; i < 4; i++) {
+		const unit t = _mm_xor_si128(r[4 + i], r[8 + i]);
+		const unit h2 = i < 2 * n - 12 ? r[12 + i] : _mm_setzero_si128();
+		r[4 + i] = _mm_xor_si128(t, _mm_xor_si128(r[i], mid[i]));
+		r[8 + i] = _mm_xor_si128(t, _mm_xor_si128(h2, mid[4 + i]));
+	}
+}
+
 /* r[0 .. 2n) = a[0 .. n) * b[0 .. n) in units; r must not overlap a, b or
  * scratch, which needs about 4n + 4 log2(n) units. */
 static void karatsuba_units(unit *restrict r, const unit *restrict a, const unit *restrict b,
@@ -102,6 +127,10 @@ static void karatsuba_units(unit *restrict r, const unit *restrict a, const unit
 	}
 	if (n == 4) {
 		mul_4units(r, a, b);
+		return;
+	}
+	if (n == 7 || n == 8) {
+		mul_7or8units(r, a, b, n);
 		return;
 	}
 	const size_t h = (n + 1) / 2, l = n - h;
