@@ -116,6 +116,7 @@ static int setup(void **state)
 	cfg.max_streams = 4;
 	cfg.read_timeout_ms = 500;
 	cfg.idle_timeout_ms = 2000;
+	cfg.max_queue = 2;
 	cfg.policy.ctx = &plog;
 	cfg.policy.authorize = t_authorize;
 	cfg.policy.register_peer = t_register;
@@ -534,6 +535,39 @@ static void test_disabled_kem(void **state)
 	free(hqc);
 }
 
+static void *slow_call(void *arg)
+{
+	int *status = arg;
+	size_t len;
+	struct grpc_call_result res;
+	uint8_t *frame = make_request(32, 32, 0x5e, 0, NULL, 0, 0, &len); /* authorize sleeps 400 ms */
+	*status = call_raw(frame, len, NULL, 0, &res) == GRPC_CALL_OK ? res.status : -1;
+	grpc_call_result_free(&res);
+	free(frame);
+	return NULL;
+}
+
+/* Two workers busy, two requests queued (max_queue 2): more requests are
+ * refused with RESOURCE_EXHAUSTED at once instead of piling up. */
+static void test_queue_bound(void **state)
+{
+	(void)state;
+	pthread_t t[7];
+	int status[7];
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, slow_call, &status[i]), 0);
+	int ok = 0, busy = 0;
+	for (int i = 0; i < 7; i++) {
+		pthread_join(t[i], NULL);
+		ok += status[i] == 0;
+		busy += status[i] == PQTUN_GRPC_RESOURCE_EXHAUSTED;
+	}
+	assert_int_equal(ok + busy, 7);
+	assert_true(ok >= 4);   /* 2 running + 2 queued at the peak */
+	assert_true(busy >= 1);
+	assert_relay_serves();
+}
+
 static int raw_connect(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -707,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_wrong_method_and_framing),
 		cmocka_unit_test(test_disabled_kem),
+		cmocka_unit_test(test_queue_bound),
 		cmocka_unit_test(test_grpc_timeout_honoured),
 		cmocka_unit_test(test_silent_client),
 		cmocka_unit_test(test_garbage_and_huge_frames),
