@@ -514,14 +514,13 @@ static int start_section(struct parser *p, const char *header)
 	}
 	if (!strcasecmp(header, "[Peer]")) {
 		struct pqtun_conf *c = p->conf;
-		struct pqtun_conf_peer *np = calloc(c->n_peers + 1, sizeof(*np));
+		/* peers hold PSKs: locked memory, wiped when released */
+		struct pqtun_conf_peer *np = pqtun_secure_alloc((c->n_peers + 1) * sizeof(*np));
 		if (!np)
 			return fail(p, "out of memory");
-		if (c->n_peers) {
+		if (c->n_peers)
 			memcpy(np, c->peers, c->n_peers * sizeof(*np));
-			pqtun_memzero(c->peers, c->n_peers * sizeof(*np));
-		}
-		free(c->peers);
+		pqtun_secure_free(c->peers);
 		c->peers = np;
 		c->n_peers++;
 		cur_peer(p)->line = p->line;
@@ -647,7 +646,7 @@ int pqtun_conf_parse(const char *text, size_t len, const char *name,
 	p.errlen = errlen;
 	if (len > PQTUN_CONF_MAX_BYTES)
 		return fail(&p, "file too large (more than %u bytes)", PQTUN_CONF_MAX_BYTES);
-	p.conf = calloc(1, sizeof(*p.conf));
+	p.conf = pqtun_secure_alloc(sizeof(*p.conf)); /* holds the private key */
 	if (!p.conf)
 		return fail(&p, "out of memory");
 	snprintf(p.conf->gateway, sizeof(p.conf->gateway), "%s", PQTUN_CONF_DEFAULT_GATEWAY);
@@ -763,12 +762,8 @@ void pqtun_conf_free(struct pqtun_conf *conf)
 		free(conf->peers[i].endpoint);
 		free(conf->peers[i].allowed_ips);
 	}
-	if (conf->peers) {
-		pqtun_memzero(conf->peers, conf->n_peers * sizeof(*conf->peers));
-		free(conf->peers);
-	}
-	pqtun_memzero(conf, sizeof(*conf));
-	free(conf);
+	pqtun_secure_free(conf->peers);
+	pqtun_secure_free(conf); /* wipes the keys */
 }
 
 int pqtun_conf_hops(const struct pqtun_conf *conf, const struct pqtun_conf_peer **entry,

@@ -82,7 +82,8 @@ int pqtun_conf_parse(const char *text, size_t len, const char *name,
 /* Read and parse the file at path (messages name it by path). The file
  * buffer is wiped. Same returns as pqtun_conf_parse. */
 int pqtun_conf_load(const char *path, struct pqtun_conf **out, char *err, size_t errlen);
-/* Wipe (keys) and free. NULL is fine. */
+/* Wipe (keys) and free. NULL is fine. The config and its peers live in
+ * locked memory (pqtun_secure_alloc). */
 void pqtun_conf_free(struct pqtun_conf *conf);
 
 /* The entry and exit peers of a multihop config (Hop = entry/exit), or for
