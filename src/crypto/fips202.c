@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "util/cpu.h"
 #include "util/mem.h"
 
 static const uint64_t round_constants[24] = {
@@ -100,15 +101,50 @@ static inline uint64_t rol64(uint64_t v, unsigned int n)
 	}\
 } while (0)
 
+#define KECCAK_PERMUTE_BODY(s) do {                                           \
+	uint64_t A[25], E[25];                                                \
+	memcpy(A, s, sizeof(A));                                              \
+	for (int r = 0; r < 24; r += 2) {                                     \
+		KECCAK_ROUND_RW(A, E, round_constants[r]);                    \
+		KECCAK_ROUND_RW(E, A, round_constants[r + 1]);                \
+	}                                                                     \
+	memcpy(s, A, sizeof(A));                                              \
+} while (0)
+
+static void permute_generic(uint64_t s[25])
+{
+	KECCAK_PERMUTE_BODY(s);
+}
+
+#if defined(PQTUN_HAVE_X86_64) && defined(__GNUC__)
+/* The same code compiled with BMI1/BMI2 (and-not and rotate-without-flags
+ * instructions), used on the fast path only; the portable path keeps the
+ * plain C build. */
+__attribute__((target("bmi,bmi2"))) static void permute_bmi(uint64_t s[25])
+{
+	KECCAK_PERMUTE_BODY(s);
+}
+
+static int cpu_has_bmi(void)
+{
+	static int cached = -1;
+	if (cached < 0) {
+		__builtin_cpu_init();
+		cached = __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+	}
+	return cached;
+}
+#endif
+
 void keccakf1600_permute(uint64_t s[25])
 {
-	uint64_t A[25], E[25];
-	memcpy(A, s, sizeof(A));
-	for (int r = 0; r < 24; r += 2) {
-		KECCAK_ROUND_RW(A, E, round_constants[r]);
-		KECCAK_ROUND_RW(E, A, round_constants[r + 1]);
+#if defined(PQTUN_HAVE_X86_64) && defined(__GNUC__)
+	if (pqtun_use_avx2() && cpu_has_bmi()) {
+		permute_bmi(s);
+		return;
 	}
-	memcpy(s, A, sizeof(A));
+#endif
+	permute_generic(s);
 }
 
 static inline void xor_byte(uint64_t s[25], unsigned int i, uint8_t b)
