@@ -601,8 +601,9 @@ static void relay_accept(struct relay *r)
 		r->conns = c;
 		r->n_conns++;
 		STAT_INC(r, connections_accepted);
-		/* Our SETTINGS go out with the first answer to the client's
-		 * preface: one send() fewer per connection. */
+		/* Send our SETTINGS at once: a client may wait for them. */
+		if (conn_flush(c) != 0)
+			conn_close(c);
 	}
 }
 
