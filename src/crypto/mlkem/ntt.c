@@ -68,15 +68,28 @@ void mlkem_ntt_portable(int16_t c[MLKEM_N])
 				ct_bfly8(&c[j], &c[j + len], zeta, zq);
 		}
 	}
-	for (unsigned int len = 4; len >= 2; len >>= 1) {
-		for (unsigned int start = 0; start < MLKEM_N; start += 2 * len) {
-			int16_t zeta = mlkem_zetas[k++], zq = zeta_qinv(zeta);
-			for (unsigned int j = start; j < start + len; j++) {
-				int16_t t = fqmul_hi(c[j + len], zeta, zq);
-				c[j + len] = (int16_t)(c[j] - t);
-				c[j] = (int16_t)(c[j] + t);
-			}
-		}
+	/* len 4 and len 2 together, one group of 8 coefficients at a time,
+	 * kept in registers: group g uses zetas[32 + g] for len 4 and
+	 * zetas[64 + 2g], zetas[65 + 2g] for len 2. */
+	for (unsigned int g = 0; g < MLKEM_N / 8; g++) {
+		int16_t *p = &c[8 * g];
+		int16_t x0 = p[0], x1 = p[1], x2 = p[2], x3 = p[3];
+		int16_t x4 = p[4], x5 = p[5], x6 = p[6], x7 = p[7], t;
+		int16_t z = mlkem_zetas[32 + g], zq = zeta_qinv(z);
+		t = fqmul_hi(x4, z, zq); x4 = (int16_t)(x0 - t); x0 = (int16_t)(x0 + t);
+		t = fqmul_hi(x5, z, zq); x5 = (int16_t)(x1 - t); x1 = (int16_t)(x1 + t);
+		t = fqmul_hi(x6, z, zq); x6 = (int16_t)(x2 - t); x2 = (int16_t)(x2 + t);
+		t = fqmul_hi(x7, z, zq); x7 = (int16_t)(x3 - t); x3 = (int16_t)(x3 + t);
+		z = mlkem_zetas[64 + 2 * g];
+		zq = zeta_qinv(z);
+		t = fqmul_hi(x2, z, zq); x2 = (int16_t)(x0 - t); x0 = (int16_t)(x0 + t);
+		t = fqmul_hi(x3, z, zq); x3 = (int16_t)(x1 - t); x1 = (int16_t)(x1 + t);
+		z = mlkem_zetas[65 + 2 * g];
+		zq = zeta_qinv(z);
+		t = fqmul_hi(x6, z, zq); x6 = (int16_t)(x4 - t); x4 = (int16_t)(x4 + t);
+		t = fqmul_hi(x7, z, zq); x7 = (int16_t)(x5 - t); x5 = (int16_t)(x5 + t);
+		p[0] = x0; p[1] = x1; p[2] = x2; p[3] = x3;
+		p[4] = x4; p[5] = x5; p[6] = x6; p[7] = x7;
 	}
 	for (unsigned int j = 0; j < MLKEM_N; j++)
 		c[j] = mlkem_barrett_reduce(c[j]);
@@ -87,16 +100,29 @@ void mlkem_invntt_portable(int16_t c[MLKEM_N])
 	/* 1441 = 2^32 / 128 mod q: scales by 1/128 and by 2^16 after the
 	 * final Montgomery multiplication. */
 	const int16_t f = 1441;
-	unsigned int k = 127;
-	for (unsigned int len = 2; len <= 4; len <<= 1) {
-		for (unsigned int start = 0; start < MLKEM_N; start += 2 * len) {
-			int16_t zeta = mlkem_zetas[k--], zq = zeta_qinv(zeta);
-			for (unsigned int j = start; j < start + len; j++) {
-				int16_t t = c[j];
-				c[j] = mlkem_barrett_reduce((int16_t)(t + c[j + len]));
-				c[j + len] = fqmul_hi((int16_t)(c[j + len] - t), zeta, zq);
-			}
-		}
+	unsigned int k = 31;
+	/* len 2 and len 4 together per group of 8 coefficients (the inverse
+	 * of the forward pass: zetas[127 - 2g], zetas[126 - 2g], then
+	 * zetas[63 - g]). */
+	for (unsigned int g = 0; g < MLKEM_N / 8; g++) {
+		int16_t *p = &c[8 * g];
+		int16_t x0 = p[0], x1 = p[1], x2 = p[2], x3 = p[3];
+		int16_t x4 = p[4], x5 = p[5], x6 = p[6], x7 = p[7], t;
+		int16_t z = mlkem_zetas[127 - 2 * g], zq = zeta_qinv(z);
+		t = x0; x0 = mlkem_barrett_reduce((int16_t)(t + x2)); x2 = fqmul_hi((int16_t)(x2 - t), z, zq);
+		t = x1; x1 = mlkem_barrett_reduce((int16_t)(t + x3)); x3 = fqmul_hi((int16_t)(x3 - t), z, zq);
+		z = mlkem_zetas[126 - 2 * g];
+		zq = zeta_qinv(z);
+		t = x4; x4 = mlkem_barrett_reduce((int16_t)(t + x6)); x6 = fqmul_hi((int16_t)(x6 - t), z, zq);
+		t = x5; x5 = mlkem_barrett_reduce((int16_t)(t + x7)); x7 = fqmul_hi((int16_t)(x7 - t), z, zq);
+		z = mlkem_zetas[63 - g];
+		zq = zeta_qinv(z);
+		t = x0; x0 = mlkem_barrett_reduce((int16_t)(t + x4)); x4 = fqmul_hi((int16_t)(x4 - t), z, zq);
+		t = x1; x1 = mlkem_barrett_reduce((int16_t)(t + x5)); x5 = fqmul_hi((int16_t)(x5 - t), z, zq);
+		t = x2; x2 = mlkem_barrett_reduce((int16_t)(t + x6)); x6 = fqmul_hi((int16_t)(x6 - t), z, zq);
+		t = x3; x3 = mlkem_barrett_reduce((int16_t)(t + x7)); x7 = fqmul_hi((int16_t)(x7 - t), z, zq);
+		p[0] = x0; p[1] = x1; p[2] = x2; p[3] = x3;
+		p[4] = x4; p[5] = x5; p[6] = x6; p[7] = x7;
 	}
 	for (unsigned int len = 8; len <= 128; len <<= 1) {
 		for (unsigned int start = 0; start < MLKEM_N; start += 2 * len) {
