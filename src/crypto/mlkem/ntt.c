@@ -146,22 +146,25 @@ void mlkem_mulcache_portable(mlkem_polyvec_cache *bc, const mlkem_polyvec *b)
 			gamma = (i & 1) ? (int16_t)-gamma : gamma; /* i is public */
 			bc->v[v].c[2 * i] = b->v[v].c[2 * i];
 			bc->v[v].c[2 * i + 1] = mlkem_fqmul(b->v[v].c[2 * i + 1], gamma);
+			bc->sw[v].c[2 * i] = b->v[v].c[2 * i + 1];
+			bc->sw[v].c[2 * i + 1] = b->v[v].c[2 * i];
 		}
 }
 
 void mlkem_basemul_acc_portable(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b,
 				const mlkem_polyvec_cache *bc)
 {
+	(void)b; /* everything needed is in the cache */
 	/* (a0 + a1 X)(b0 + b1 X) mod X^2 - gamma = (a0 b0 + a1 b1 gamma) +
 	 * (a0 b1 + a1 b0) X, with b1 gamma 2^-16 from the cache. Sums stay
 	 * in 32 bits (|sum| < 8 q^2 < q 2^15) and are reduced once. */
 	int32_t r0[MLKEM_N / 2] = { 0 }, r1[MLKEM_N / 2] = { 0 };
 	for (unsigned int v = 0; v < MLKEM_K; v++) {
-		const int16_t *av = a->v[v].c, *bv = b->v[v].c, *cv = bc->v[v].c;
-		for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
-			r0[i] += (int32_t)av[2 * i] * bv[2 * i] + (int32_t)av[2 * i + 1] * cv[2 * i + 1];
-			r1[i] += (int32_t)av[2 * i] * bv[2 * i + 1] + (int32_t)av[2 * i + 1] * bv[2 * i];
-		}
+		const int16_t *av = a->v[v].c, *cv = bc->v[v].c, *sv = bc->sw[v].c;
+		for (unsigned int i = 0; i < MLKEM_N / 2; i++)
+			r0[i] += (int32_t)av[2 * i] * cv[2 * i] + (int32_t)av[2 * i + 1] * cv[2 * i + 1];
+		for (unsigned int i = 0; i < MLKEM_N / 2; i++)
+			r1[i] += (int32_t)av[2 * i] * sv[2 * i] + (int32_t)av[2 * i + 1] * sv[2 * i + 1];
 	}
 	for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
 		r->c[2 * i] = mlkem_montgomery_reduce(r0[i]);

@@ -23,10 +23,13 @@ typedef struct {
 } mlkem_polyvec;
 
 /* Precomputed second operand of a base multiplication: for each pair
- * (b0, b1) of an NTT-domain polynomial, (b0, b1 * gamma * 2^-16). Built
- * once per vector and reused for every product with it. */
+ * (b0, b1) of an NTT-domain polynomial, v holds (b0, b1 * gamma * 2^-16)
+ * and sw holds (b1, b0). Built once per vector and reused for every
+ * product with it (both halves of a product are then pairwise dot
+ * products, which vectorise). */
 typedef struct {
 	mlkem_poly v[MLKEM_K];
+	mlkem_poly sw[MLKEM_K];
 } mlkem_polyvec_cache;
 
 /* ByteDecode12 followed by reduction mod q: out coefficients in [0, q).
