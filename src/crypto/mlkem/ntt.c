@@ -22,7 +22,7 @@ const int16_t mlkem_zetas[128] = {
  * multiplication below needs both). */
 static inline int16_t zeta_qinv(int16_t zeta)
 {
-	return (int16_t)((uint16_t)zeta * (uint16_t)MLKEM_QINV);
+	return (int16_t)((uint32_t)(uint16_t)zeta * (uint16_t)MLKEM_QINV);
 }
 
 /* Montgomery product a * zeta * 2^-16 written as high halves of 16x16-bit

@@ -147,7 +147,7 @@ static inline __m256i bcast(int16_t v)
 
 static inline __m256i bcast_q(int16_t v)
 {
-	return _mm256_set1_epi16((int16_t)((uint16_t)v * (uint16_t)MLKEM_QINV));
+	return _mm256_set1_epi16((int16_t)((uint32_t)(uint16_t)v * (uint16_t)MLKEM_QINV));
 }
 
 static inline __m256i tw(int idx)

@@ -197,16 +197,13 @@ static inline void mlkem_poly_tomsg(uint8_t m[MLKEM_SYMBYTES], const mlkem_poly 
  * coefficient i = (b[4i] + b[4i+1]) - (b[4i+2] + b[4i+3]) over the bits. */
 static inline void mlkem_poly_cbd2(mlkem_poly *r, const uint8_t buf[128])
 {
-	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
-		uint32_t w = (uint32_t)buf[4 * i] | ((uint32_t)buf[4 * i + 1] << 8) |
-			     ((uint32_t)buf[4 * i + 2] << 16) | ((uint32_t)buf[4 * i + 3] << 24);
-		/* Per 2-bit group: number of set bits. */
-		uint32_t s = (w & 0x55555555u) + ((w >> 1) & 0x55555555u);
-		for (unsigned int j = 0; j < 8; j++) {
-			int16_t a = (int16_t)((s >> (4 * j)) & 3);
-			int16_t b = (int16_t)((s >> (4 * j + 2)) & 3);
-			r->c[8 * i + j] = (int16_t)(a - b);
-		}
+	/* Byte i gives coefficients 2i (low nibble) and 2i+1 (high nibble);
+	 * s counts the set bits of each 2-bit group. */
+	for (unsigned int i = 0; i < 128; i++) {
+		uint8_t b = buf[i];
+		uint8_t s = (uint8_t)((b & 0x55) + ((b >> 1) & 0x55));
+		r->c[2 * i] = (int16_t)((s & 3) - ((s >> 2) & 3));
+		r->c[2 * i + 1] = (int16_t)(((s >> 4) & 3) - ((s >> 6) & 3));
 	}
 }
 
@@ -218,16 +215,19 @@ static inline unsigned int mlkem_rej_uniform(int16_t *r, unsigned int ctr, unsig
 					     const uint8_t *buf, size_t buflen)
 {
 	size_t pos = 0;
-	/* Branch-free while two more coefficients fit: write each candidate
-	 * and advance only if it was accepted (a rejected one is overwritten). */
-	while (ctr + 2 <= len && pos + 3 <= buflen) {
-		uint16_t d1 = (uint16_t)(buf[pos] | ((uint16_t)(buf[pos + 1] & 0x0f) << 8));
-		uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) | ((uint16_t)buf[pos + 2] << 4));
-		pos += 3;
-		r[ctr] = (int16_t)d1;
-		ctr += (d1 < MLKEM_Q);
-		r[ctr] = (int16_t)d2;
-		ctr += (d2 < MLKEM_Q);
+	/* Branch-free while four more coefficients fit: 6 bytes (read as one
+	 * 64-bit little-endian word) give 4 candidates; each is written and
+	 * kept only if accepted (a rejected one is overwritten). */
+	while (ctr + 4 <= len && pos + 8 <= buflen) {
+		uint64_t w = 0;
+		for (unsigned int k = 0; k < 6; k++)
+			w |= (uint64_t)buf[pos + k] << (8 * k);
+		pos += 6;
+		for (unsigned int k = 0; k < 4; k++) {
+			uint16_t d = (uint16_t)((w >> (12 * k)) & 0xfff);
+			r[ctr] = (int16_t)d;
+			ctr += (d < MLKEM_Q);
+		}
 	}
 	while (ctr < len && pos + 3 <= buflen) {
 		uint16_t d1 = (uint16_t)(buf[pos] | ((uint16_t)(buf[pos + 1] & 0x0f) << 8));
