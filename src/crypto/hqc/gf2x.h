@@ -15,7 +15,9 @@
 /* out = a * b mod (X^N - 1). out must not alias a or b. Runs in time
  * independent of the values of a and b (both may be secret). Chooses the
  * fastest implementation the CPU allows (see src/util/cpu.h). Uses a
- * thread-local scratch area, which it wipes before returning. */
+ * thread-local scratch area (61 KiB), which it wipes before returning; its
+ * stack frames (under 4 KiB in all) keep secret-dependent spills, which the
+ * caller removes with pqtun_stack_scrub after the KEM operation. */
 void hqc_gf2x_mul_mod(uint64_t *out, const uint64_t *a, const uint64_t *b);
 
 /* The portable implementation, always available (tests compare against it).
