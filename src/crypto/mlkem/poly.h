@@ -215,19 +215,18 @@ static inline unsigned int mlkem_rej_uniform(int16_t *r, unsigned int ctr, unsig
 					     const uint8_t *buf, size_t buflen)
 {
 	size_t pos = 0;
-	/* Branch-free while four more coefficients fit: 6 bytes (read as one
-	 * 64-bit little-endian word) give 4 candidates; each is written and
-	 * kept only if accepted (a rejected one is overwritten). */
-	while (ctr + 4 <= len && pos + 8 <= buflen) {
-		uint64_t w = 0;
-		for (unsigned int k = 0; k < 6; k++)
-			w |= (uint64_t)buf[pos + k] << (8 * k);
-		pos += 6;
-		for (unsigned int k = 0; k < 4; k++) {
-			uint16_t d = (uint16_t)((w >> (12 * k)) & 0xfff);
-			r[ctr] = (int16_t)d;
-			ctr += (d < MLKEM_Q);
-		}
+	/* Branch-free while two more coefficients fit: write each candidate
+	 * and advance only if it was accepted (a rejected one is overwritten).
+	 * Byte loads only: buf was usually just written by the XOF in 8-byte
+	 * words, and wider loads straddling them would stall. */
+	while (ctr + 2 <= len && pos + 3 <= buflen) {
+		uint16_t d1 = (uint16_t)(buf[pos] | ((uint16_t)(buf[pos + 1] & 0x0f) << 8));
+		uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) | ((uint16_t)buf[pos + 2] << 4));
+		pos += 3;
+		r[ctr] = (int16_t)d1;
+		ctr += (d1 < MLKEM_Q);
+		r[ctr] = (int16_t)d2;
+		ctr += (d2 < MLKEM_Q);
 	}
 	while (ctr < len && pos + 3 <= buflen) {
 		uint16_t d1 = (uint16_t)(buf[pos] | ((uint16_t)(buf[pos + 1] & 0x0f) << 8));
