@@ -27,6 +27,9 @@ int grpc_reader_feed(struct grpc_reader *r, const uint8_t *data, size_t len)
 	while (len > 0) {
 		if (r->done)
 			return GRPC_READ_TRAILING;
+		if (r->prefix_have == GRPC_PREFIX_LEN && !r->buf) /* an earlier feed failed: stay failed */
+			return r->prefix[0] != 0 ? GRPC_READ_COMPRESSED
+			       : r->len ? GRPC_READ_NO_MEMORY : GRPC_READ_TOO_LARGE;
 		if (r->prefix_have < GRPC_PREFIX_LEN) {
 			size_t take = GRPC_PREFIX_LEN - r->prefix_have;
 			if (take > len)
