@@ -393,6 +393,28 @@ static void test_parse_corrupted(void **state)
 	pqtun_wg_device_free(d);
 }
 
+/* Sorted lookups find every peer and nothing else. */
+static void test_sorted_lookup(void **state)
+{
+	(void)state;
+	struct pqtun_wg_device *d = make_device(250, 1), *ref = make_device(250, 1);
+	pqtun_wg_device_sort_peers(d);
+	for (size_t i = 1; i < d->n_peers; i++)
+		assert_true(memcmp(d->peers[i - 1].public_key, d->peers[i].public_key, 32) < 0);
+	for (size_t i = 0; i < ref->n_peers; i++) {
+		struct pqtun_wg_peer *p = pqtun_wg_device_find_peer(d, ref->peers[i].public_key);
+		assert_non_null(p);
+		assert_int_equal(p->persistent_keepalive, ref->peers[i].persistent_keepalive);
+	}
+	uint8_t absent[32];
+	memset(absent, 0xab, sizeof(absent));
+	assert_null(pqtun_wg_device_find_peer(d, absent));
+	assert_non_null(pqtun_wg_device_add_peer(d));
+	assert_false(d->peers_sorted);
+	pqtun_wg_device_free(d);
+	pqtun_wg_device_free(ref);
+}
+
 static void test_get_request(void **state)
 {
 	(void)state;
@@ -464,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_parse_dump_coalesces),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_parse_corrupted),
+		cmocka_unit_test(test_sorted_lookup),
 		cmocka_unit_test(test_get_request),
 		cmocka_unit_test(test_live_kernel),
 	};

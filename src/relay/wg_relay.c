@@ -77,6 +77,7 @@ static void sync_locked(struct pqtun_wg_relay *r)
 	if (r->read_failing)
 		log_info("relay: %s is readable again", r->ifname);
 	r->read_failing = 0;
+	pqtun_wg_device_sort_peers(snap);
 	int changed = wg_sync_step(&r->state, snap, wall_s(), r->expire_s, set);
 	if (changed < 0)
 		log_error("relay: out of memory while reconciling peers");
@@ -127,6 +128,7 @@ static int cb_authorize(void *ctx, const struct sockaddr *peer, socklen_t peer_l
 		snprintf(msg, msg_len, "relay cannot read its WireGuard interface");
 		rc = PQTUN_GRPC_UNAVAILABLE;
 	} else {
+		pqtun_wg_device_sort_peers(snap);
 		rc = wg_sync_authorize(&r->state, snap, peer, parent, msg, msg_len);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -157,6 +159,7 @@ static int cb_register(void *ctx, const struct sockaddr *peer, socklen_t peer_le
 		snprintf(msg, msg_len, "relay cannot read its WireGuard interface");
 		rc = PQTUN_GRPC_UNAVAILABLE;
 	} else {
+		pqtun_wg_device_sort_peers(snap);
 		rc = wg_sync_register(&r->state, snap, peer, parent, eph, psk, wall_s(), set, &dirty,
 				      msg, msg_len);
 		if (rc == 0 && apply_locked(r, set) != 0) {

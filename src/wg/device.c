@@ -49,6 +49,7 @@ struct pqtun_wg_peer *pqtun_wg_device_add_peer(struct pqtun_wg_device *dev)
 	}
 	free(dev->peers);
 	dev->peers = np;
+	dev->peers_sorted = 0;
 	return &dev->peers[dev->n_peers++];
 }
 
@@ -77,9 +78,28 @@ int pqtun_wg_peer_copy_allowed_ips(struct pqtun_wg_peer *dst, const struct pqtun
 	return 0;
 }
 
+/* qsort/bsearch order of peers: by public key bytes. */
+static int cmp_peer(const void *a, const void *b)
+{
+	return memcmp(((const struct pqtun_wg_peer *)a)->public_key,
+		      ((const struct pqtun_wg_peer *)b)->public_key, PQTUN_WG_KEY);
+}
+
+void pqtun_wg_device_sort_peers(struct pqtun_wg_device *dev)
+{
+	if (dev->n_peers > 1)
+		qsort(dev->peers, dev->n_peers, sizeof(*dev->peers), cmp_peer);
+	dev->peers_sorted = 1;
+}
+
 struct pqtun_wg_peer *pqtun_wg_device_find_peer(const struct pqtun_wg_device *dev,
 						 const uint8_t public_key[PQTUN_WG_KEY])
 {
+	if (dev->peers_sorted && dev->n_peers) {
+		struct pqtun_wg_peer key;
+		memcpy(key.public_key, public_key, PQTUN_WG_KEY);
+		return bsearch(&key, dev->peers, dev->n_peers, sizeof(*dev->peers), cmp_peer);
+	}
 	for (size_t i = 0; i < dev->n_peers; i++)
 		if (memcmp(dev->peers[i].public_key, public_key, PQTUN_WG_KEY) == 0)
 			return &dev->peers[i];

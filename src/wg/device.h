@@ -65,6 +65,7 @@ struct pqtun_wg_device {
 	uint32_t fwmark;
 	struct pqtun_wg_peer *peers;
 	size_t n_peers;
+	int peers_sorted;                    /* set by pqtun_wg_device_sort_peers */
 };
 
 /* New empty device named name (truncated to IFNAMSIZ-1); NULL if out of memory. */
@@ -78,6 +79,9 @@ struct pqtun_wg_peer *pqtun_wg_device_add_peer(struct pqtun_wg_device *dev);
 int pqtun_wg_peer_add_allowed_ip(struct pqtun_wg_peer *peer, const struct pqtun_cidr *c);
 /* Copy src's allowed IPs into dst (replacing dst's). 0 or -1. */
 int pqtun_wg_peer_copy_allowed_ips(struct pqtun_wg_peer *dst, const struct pqtun_wg_peer *src);
+/* Sort the peers by public key so that lookups are binary searches (for
+ * devices with many peers); adding a peer clears the flag. */
+void pqtun_wg_device_sort_peers(struct pqtun_wg_device *dev);
 /* The peer with this public key, or NULL. */
 struct pqtun_wg_peer *pqtun_wg_device_find_peer(const struct pqtun_wg_device *dev,
 						 const uint8_t public_key[PQTUN_WG_KEY]);
