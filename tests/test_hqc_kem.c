@@ -2,7 +2,8 @@
  * trips with OS randomness (both implementations; count per implementation
  * from PQTUN_HQC_ROUNDTRIPS, default 200), implicit rejection (status,
  * formula SHAKE256(sigma || u || v || 4), padding bits of u, random
- * ciphertexts), and the length-checking wrappers. */
+ * ciphertexts), refusal of malformed public keys, and the length-checking
+ * wrappers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -141,6 +142,29 @@ static void test_rejection(void **state)
 	assert_memory_equal(ss, ss2, SS);
 }
 
+/* A public key with any of the 3 unused top bits of s set is refused. */
+static void test_malformed_pk(void **state)
+{
+	(void)state;
+	uint8_t ss[SS], rnd[HQC256_ENCAPS_RANDOM_BYTES] = {1, 2, 3};
+	assert_int_equal(hqc256_keypair(pk, sk), PQTUN_OK);
+	assert_int_equal(pk[PK - 1] & 0xe0, 0);
+	for (int bit = 5; bit < 8; bit++) {
+		pk[PK - 1] ^= (uint8_t)(1u << bit);
+		memset(ct, 0x77, CT);
+		memset(ss, 0x77, SS);
+		assert_int_equal(hqc256_encaps(ct, ss, pk), PQTUN_KEM_INVALID_KEY);
+		for (size_t i = 0; i < CT; i++)
+			assert_int_equal(ct[i], 0);
+		for (size_t i = 0; i < SS; i++)
+			assert_int_equal(ss[i], 0);
+		assert_int_equal(hqc256_encaps_derand(ct, ss, pk, rnd), PQTUN_KEM_INVALID_KEY);
+		assert_int_equal(pqtun_kem_find("HQC-256")->encaps(ct, ss, pk), PQTUN_KEM_INVALID_KEY);
+		pk[PK - 1] ^= (uint8_t)(1u << bit);
+	}
+	assert_int_equal(hqc256_encaps_derand(ct, ss, pk, rnd), PQTUN_OK);
+}
+
 static void test_checked_lengths(void **state)
 {
 	(void)state;
@@ -167,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_avx2),
 		cmocka_unit_test(test_roundtrip_portable),
 		cmocka_unit_test(test_rejection),
+		cmocka_unit_test(test_malformed_pk),
 		cmocka_unit_test(test_checked_lengths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

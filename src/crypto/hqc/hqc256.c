@@ -128,9 +128,28 @@ static int encaps_internal(uint8_t *ct, uint8_t *ss, const uint8_t *pk, const ui
 	return PQTUN_OK;
 }
 
+/* A public key is well formed when the unused top bits of s (bits 5..7 of
+ * its last byte) are zero, as key generation always leaves them. PQClean
+ * does not check this; its products with such an s differ from the
+ * polynomial arithmetic, so refusing the key is the only unambiguous
+ * answer. The public key is public: branching on it is fine. */
+static int pk_well_formed(const uint8_t *pk)
+{
+	return (pk[HQC_PK_BYTES - 1] & (uint8_t)~(HQC_LAST_WORD_MASK >> 32)) == 0;
+}
+
+static int refuse_pk(uint8_t *ct, uint8_t *ss)
+{
+	memset(ct, 0, HQC_CT_BYTES);
+	pqtun_memzero(ss, HQC_SS_BYTES);
+	return PQTUN_KEM_INVALID_KEY;
+}
+
 int hqc256_encaps_derand(uint8_t *ct, uint8_t *ss, const uint8_t *pk,
 			 const uint8_t rnd[HQC256_ENCAPS_RANDOM_BYTES])
 {
+	if (!pk_well_formed(pk))
+		return refuse_pk(ct, ss);
 	int rc = encaps_internal(ct, ss, pk, rnd);
 	pqtun_stack_scrub(HQC_STACK_SCRUB_BYTES);
 	return rc;
@@ -140,6 +159,8 @@ int hqc256_encaps(uint8_t *ct, uint8_t *ss, const uint8_t *pk)
 {
 	uint8_t rnd[HQC256_ENCAPS_RANDOM_BYTES];
 	int rc;
+	if (!pk_well_formed(pk))
+		return refuse_pk(ct, ss);
 	if (pqtun_randombytes(rnd, sizeof(rnd)) != 0) {
 		memset(ct, 0, HQC_CT_BYTES);
 		pqtun_memzero(ss, HQC_SS_BYTES);

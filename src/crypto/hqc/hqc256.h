@@ -39,12 +39,15 @@ int hqc256_keypair(uint8_t *pk, uint8_t *sk);
  * randombytes() calls: sk_seed, sigma, pk_seed. rnd is secret. */
 int hqc256_keypair_derand(uint8_t *pk, uint8_t *sk, const uint8_t rnd[HQC256_KEYGEN_RANDOM_BYTES]);
 
-/* Encapsulate to pk with OS randomness. PQTUN_OK or PQTUN_KEM_RANDOMNESS
- * (outputs zeroed). Any 7245 bytes are accepted as a public key. */
+/* Encapsulate to pk with OS randomness. PQTUN_OK, PQTUN_KEM_RANDOMNESS or
+ * PQTUN_KEM_INVALID_KEY (outputs zeroed). A public key is refused only if
+ * the 3 unused top bits of its last byte are set (key generation never
+ * sets them; PQClean would compute with them). */
 int hqc256_encaps(uint8_t *ct, uint8_t *ss, const uint8_t *pk);
 
 /* Deterministic encapsulation from 48 bytes: m (32) then salt (16), as
- * PQClean's two randombytes() calls. rnd is secret. */
+ * PQClean's two randombytes() calls. rnd is secret. Same public key check
+ * as hqc256_encaps. */
 int hqc256_encaps_derand(uint8_t *ct, uint8_t *ss, const uint8_t *pk,
 			 const uint8_t rnd[HQC256_ENCAPS_RANDOM_BYTES]);
 
