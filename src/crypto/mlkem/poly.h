@@ -95,25 +95,26 @@ static inline int16_t mlkem_decompress(uint32_t y, unsigned int d)
 	return (int16_t)((y * MLKEM_Q + (1u << (d - 1))) >> d);
 }
 
-/* ByteEncode11(Compress11(a)) for a in (-q, q): 352 bytes. */
+/* Writes the low n bytes of w, least significant first. */
+static inline void mlkem_store_le(uint8_t *o, uint64_t w, unsigned int n)
+{
+	for (unsigned int k = 0; k < n; k++)
+		o[k] = (uint8_t)(w >> (8 * k));
+}
+
+/* ByteEncode11(Compress11(a)) for a in (-q, q): 352 bytes; each group of 8
+ * values is assembled in a 64-bit and a 32-bit word. */
 static inline void mlkem_poly_compress_du(uint8_t r[MLKEM_POLYCOMP_DU_BYTES], const mlkem_poly *a)
 {
 	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
-		uint32_t t[8];
+		uint64_t t[8];
 		for (unsigned int j = 0; j < 8; j++)
 			t[j] = mlkem_compress11(mlkem_caddq(a->c[8 * i + j]));
-		uint8_t *o = r + 11 * i;
-		o[0] = (uint8_t)t[0];
-		o[1] = (uint8_t)((t[0] >> 8) | (t[1] << 3));
-		o[2] = (uint8_t)((t[1] >> 5) | (t[2] << 6));
-		o[3] = (uint8_t)(t[2] >> 2);
-		o[4] = (uint8_t)((t[2] >> 10) | (t[3] << 1));
-		o[5] = (uint8_t)((t[3] >> 7) | (t[4] << 4));
-		o[6] = (uint8_t)((t[4] >> 4) | (t[5] << 7));
-		o[7] = (uint8_t)(t[5] >> 1);
-		o[8] = (uint8_t)((t[5] >> 9) | (t[6] << 2));
-		o[9] = (uint8_t)((t[6] >> 6) | (t[7] << 5));
-		o[10] = (uint8_t)(t[7] >> 3);
+		uint64_t lo = t[0] | (t[1] << 11) | (t[2] << 22) | (t[3] << 33) | (t[4] << 44) |
+			      (t[5] << 55);
+		uint64_t hi = (t[5] >> 9) | (t[6] << 2) | (t[7] << 13);
+		mlkem_store_le(r + 11 * i, lo, 8);
+		mlkem_store_le(r + 11 * i + 8, hi, 3);
 	}
 }
 
@@ -143,19 +144,15 @@ static inline void mlkem_poly_decompress_du(mlkem_poly *r, const uint8_t a[MLKEM
 	}
 }
 
-/* ByteEncode5(Compress5(a)) for a in (-q, q): 160 bytes. */
+/* ByteEncode5(Compress5(a)) for a in (-q, q): 160 bytes, 8 values per
+ * 40-bit word. */
 static inline void mlkem_poly_compress_dv(uint8_t r[MLKEM_POLYCOMP_DV_BYTES], const mlkem_poly *a)
 {
 	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
-		uint32_t t[8];
+		uint64_t w = 0;
 		for (unsigned int j = 0; j < 8; j++)
-			t[j] = mlkem_compress5(mlkem_caddq(a->c[8 * i + j]));
-		uint8_t *o = r + 5 * i;
-		o[0] = (uint8_t)(t[0] | (t[1] << 5));
-		o[1] = (uint8_t)((t[1] >> 3) | (t[2] << 2) | (t[3] << 7));
-		o[2] = (uint8_t)((t[3] >> 1) | (t[4] << 4));
-		o[3] = (uint8_t)((t[4] >> 4) | (t[5] << 1) | (t[6] << 6));
-		o[4] = (uint8_t)((t[6] >> 2) | (t[7] << 3));
+			w |= (uint64_t)mlkem_compress5(mlkem_caddq(a->c[8 * i + j])) << (5 * j);
+		mlkem_store_le(r + 5 * i, w, 5);
 	}
 }
 
@@ -176,10 +173,11 @@ static inline void mlkem_poly_decompress_dv(mlkem_poly *r, const uint8_t a[MLKEM
 /* Decompress1(ByteDecode1(m)): bit b of the message becomes b * (q+1)/2. */
 static inline void mlkem_poly_frommsg(mlkem_poly *r, const uint8_t m[MLKEM_SYMBYTES])
 {
-	for (unsigned int i = 0; i < MLKEM_N; i++) {
-		int16_t bit = (int16_t)((m[i >> 3] >> (i & 7)) & 1);
-		r->c[i] = (int16_t)(-bit & ((MLKEM_Q + 1) / 2));
-	}
+	for (unsigned int i = 0; i < MLKEM_SYMBYTES; i++)
+		for (unsigned int j = 0; j < 8; j++) {
+			int16_t bit = (int16_t)((m[i] >> j) & 1);
+			r->c[8 * i + j] = (int16_t)(-bit & ((MLKEM_Q + 1) / 2));
+		}
 }
 
 /* ByteEncode1(Compress1(a)) for a in (-q, q). */
