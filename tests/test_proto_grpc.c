@@ -59,6 +59,19 @@ static void test_reader_too_large_no_alloc(void **state)
 	assert_int_equal(grpc_reader_feed(&r, p, 5), GRPC_READ_TOO_LARGE);
 	assert_null(r.buf);
 	grpc_reader_free(&r);
+	/* Once failed, a reader stays failed (no write through a NULL buffer). */
+	grpc_frame_prefix(p, 5000);
+	grpc_reader_init(&r, 1000);
+	assert_int_equal(grpc_reader_feed(&r, p, 5), GRPC_READ_TOO_LARGE);
+	uint8_t more[64] = { 0 };
+	assert_int_equal(grpc_reader_feed(&r, more, sizeof(more)), GRPC_READ_TOO_LARGE);
+	assert_null(r.buf);
+	grpc_reader_free(&r);
+	uint8_t comp[5] = { 1, 0, 0, 0, 3 };
+	grpc_reader_init(&r, 1000);
+	assert_int_equal(grpc_reader_feed(&r, comp, 5), GRPC_READ_COMPRESSED);
+	assert_int_equal(grpc_reader_feed(&r, more, 3), GRPC_READ_COMPRESSED);
+	grpc_reader_free(&r);
 	/* Exactly the maximum is fine. */
 	grpc_frame_prefix(p, 1000);
 	grpc_reader_init(&r, 1000);
