@@ -2,13 +2,11 @@
  * file under /run/pqtun (works after a crash of `up` too). */
 #include <getopt.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "tunnel/bringup.h"
 #include "tunnel/conf.h"
-#include "tunnel/ifname.h"
 #include "util/log.h"
 
 void usage_down(FILE *out)
@@ -50,12 +48,10 @@ int cmd_down(int argc, char **argv)
 		return cli_usage_error("down", "expected one CONFIG_FILE or INTERFACE");
 	char path[4096], iface[16], err[512];
 	const char *arg = argv[optind];
-	if (pqtun_ifname_valid(arg) && !strchr(arg, '/') && strlen(arg) < sizeof(iface)) {
-		/* a bare name is the interface (even when it ends in .conf-like text) */
-		strcpy(iface, arg);
-	} else if (pqtun_tunconf_locate(arg, path, sizeof(path), iface, err, sizeof(err)) < 0) {
+	/* The same naming as up: NAME or .../NAME.conf means interface NAME
+	 * (the file itself is not needed: the state file has everything). */
+	if (pqtun_tunconf_locate(arg, path, sizeof(path), iface, err, sizeof(err)) < 0)
 		return cli_usage_error("down", "%s", err);
-	}
 	if (geteuid() != 0)
 		return cli_failure("down", "must be run as root (needs CAP_NET_ADMIN)");
 	if (pqtun_log_get_level() == PQTUN_LOG_WARN)
