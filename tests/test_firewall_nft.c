@@ -212,6 +212,22 @@ static void test_render_rejects_bad_flows(void **state)
 	assert_int_equal(pqtun_fw_render(buf, sizeof(buf), "wg0", a, 1), 0);
 	assert_non_null(strstr(buf, "oifname \"wg0\" ip daddr 10.64.0.1 tcp dport 1337 accept"));
 	assert_non_null(strstr(buf, "iifname \"wg0\" ip saddr 10.64.0.1 tcp sport 1337 accept"));
+
+	/* IPv6 flows use ip6 matches; the rendered text is accepted by nft */
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a[1].addr;
+	memset(&a[1], 0, sizeof(a[1]));
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(51820);
+	inet_pton(AF_INET6, "fc00:bbbb:bbbb:bb01::1", &s6->sin6_addr);
+	a[1].proto = IPPROTO_UDP;
+	assert_int_equal(pqtun_fw_render(buf, sizeof(buf), "wg0", a, 2), 0);
+	assert_non_null(strstr(buf, "oifname \"wg0\" ip6 daddr fc00:bbbb:bbbb:bb01::1 udp dport 51820 accept"));
+	assert_non_null(strstr(buf, "iifname \"wg0\" ip6 saddr fc00:bbbb:bbbb:bb01::1 udp sport 51820 accept"));
+	if (!skip_reason) {
+		char out[512];
+		char *argv[] = { (char *)"nft", (char *)"--check", (char *)"-f", (char *)"-", NULL };
+		assert_int_equal(pqtun_run(argv, buf, strlen(buf), out, sizeof(out)), 0);
+	}
 }
 
 static void test_open_before_restriction(void **state)

@@ -29,13 +29,13 @@ echo "relay: $TUNNEL_RELAY_MODE"
 cat >"$NETNS_TMP/$CIF.conf" <<EOC
 [Interface]
 PrivateKey = $cpriv
-Address = 10.64.0.2/32
+Address = 10.64.0.2/32, fd64::2/128
 PostUp = echo postup-ran-for-%i > $NETNS_TMP/postup
 ConfigUpdate = echo "\$PQTUN_STAGE \$PQTUN_INTERFACE \$PQTUN_PUBLIC_KEY \$PQTUN_ENDPOINT \$PQTUN_POST_QUANTUM" >> $NETNS_TMP/updates
 [Peer]
 PublicKey = $rpub
 Endpoint = 10.201.0.1:51820
-AllowedIPs = 0.0.0.0/0
+AllowedIPs = 0.0.0.0/0, ::/0
 EOC
 
 fail=0
@@ -55,6 +55,13 @@ else
 	# TCP through the ephemeral tunnel: the relay's config service again.
 	netns_wait_port "$C" 10.64.0.1 1337 3 || bad "TCP through the tunnel failed"
 	ip netns exec "$C" nft list tables | grep -q pqtun_ && bad "restriction still in place after negotiation"
+	# full-tunnel policy routing for both families, as wg-quick sets it up
+	for f in -4 -6; do
+		ip -n "$C" $f rule | grep -q "not from all fwmark 0xca6c lookup 51820" || bad "ip $f: no 'not fwmark' rule"
+		ip -n "$C" $f rule | grep -q "lookup main suppress_prefixlength 0" || bad "ip $f: no suppress_prefixlength rule"
+		ip -n "$C" $f route show table 51820 | grep -q "default dev $CIF" || bad "ip $f: no default route in table 51820"
+	done
+	ip netns exec "$C" wg show "$CIF" fwmark | grep -q 0xca6c || bad "WireGuard fwmark is not 51820"
 	st=$(ip netns exec "$C" "$PQTUN" status --json "$CIF")
 	echo "status: $st"
 	printf '%s' "$st" | grep -q '"post_quantum":true' || bad "status does not report the PQ PSK"

@@ -67,7 +67,9 @@ tunnel_leftovers() {
 	ip -n "$ns" link show "$ifc" >/dev/null 2>&1 && echo "interface $ifc"
 	ip netns exec "$ns" nft list tables 2>/dev/null | grep -q "pqtun_" && echo "nft table: $(ip netns exec "$ns" nft list tables | grep pqtun_)"
 	ip -n "$ns" -4 rule | grep -E "fwmark|suppress_prefixlength" | sed 's/^/rule /'
+	ip -n "$ns" -6 rule 2>/dev/null | grep -E "fwmark|suppress_prefixlength" | sed 's/^/rule6 /'
 	ip -n "$ns" -4 route show table all 2>/dev/null | grep -w "$ifc" | sed 's/^/route /'
+	ip -n "$ns" -6 route show table all 2>/dev/null | grep -w "$ifc" | sed 's/^/route6 /'
 	[ -e "${PQTUN_RUN_DIR:-/run/pqtun}/$ifc.state" ] && echo "state file"
 	[ -e "/var/run/wireguard/$ifc.sock" ] && echo "wireguard socket"
 	return 0
