@@ -453,6 +453,12 @@ static void test_ciphertext_errors(void **state)
 static void test_all_errors_distinct(void **state)
 {
 	(void)state;
+	/* Retry deadlines of §6: 8, 16, 32, 48, 48 s. */
+	assert_int_equal(pqtun_exchange_timeout_ms(0), 8000);
+	assert_int_equal(pqtun_exchange_timeout_ms(1), 16000);
+	assert_int_equal(pqtun_exchange_timeout_ms(2), 32000);
+	assert_int_equal(pqtun_exchange_timeout_ms(3), 48000);
+	assert_int_equal(pqtun_exchange_timeout_ms(40), 48000);
 	/* Every error has its own message. */
 	for (int a = -15; a <= 0; a++)
 		for (int b = a + 1; b <= 0; b++)

@@ -97,6 +97,10 @@ struct pqtun_exchange_result {
 	size_t response_bytes;
 };
 
+/* Deadline for the whole exchange on retry attempt `attempt` (0-based) as
+ * the deployed client uses it (§6): 8 s x 2^attempt, capped at 48 s. */
+unsigned pqtun_exchange_timeout_ms(unsigned attempt);
+
 /* Ask the relay at opts->host:opts->port for an ephemeral peer: parent_pub is
  * the current WireGuard public key, ephemeral_pub the new one. On success
  * fills result (PSK when opts->post_quantum) and returns 0; otherwise returns

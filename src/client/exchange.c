@@ -44,6 +44,12 @@ const char *pqtun_exchange_strerror(int err)
 	}
 }
 
+unsigned pqtun_exchange_timeout_ms(unsigned attempt)
+{
+	/* 8, 16, 32, then 48 s for every later attempt. */
+	return attempt >= 3 ? 48000u : 8000u << attempt;
+}
+
 void pqtun_exchange_result_clear(struct pqtun_exchange_result *result)
 {
 	if (!result)
