@@ -11,12 +11,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto/fips202.h"
 #include "crypto/hqc/gf2x.h"
 #include "crypto/hqc/hqc256.h"
 #include "crypto/hqc/pke.h"
 #include "crypto/hqc/rm.h"
 #include "crypto/hqc/rs.h"
 #include "crypto/hqc/sample.h"
+#include "crypto/hqc/shake_x4.h"
 #include "crypto/hqc/vec.h"
 #include "crypto/hqc/xof.h"
 #include "util/cpu.h"
@@ -37,7 +39,7 @@ static int cmp_double(const void *x, const void *y)
 static int iters = 300;
 static uint64_t va[HQC_VEC_WORDS], vb[HQC_VEC_WORDS], vc[HQC_VEC_WORDS];
 static uint8_t pk[HQC256_PUBLIC_KEY_BYTES], sk[HQC256_SECRET_KEY_BYTES];
-static uint8_t ct[HQC256_CIPHERTEXT_BYTES], ss[64], seed[HQC_SEED_BYTES];
+static uint8_t ct[HQC256_CIPHERTEXT_BYTES + HQC_PK_BYTES], ss[64], seed[HQC_SEED_BYTES];
 static uint8_t msg[HQC_K], rs_cw[HQC_N1];
 static uint32_t support[HQC_MAX_WEIGHT];
 static hqc_xof xof;
@@ -72,8 +74,19 @@ static void run(enum pqtun_impl impl)
 	TIME("expand h (SHAKE256, 7208 B)", { hqc_xof_init(&xof, seed); hqc_sample_uniform(&xof, va); });
 	TIME("support, weight 149", { hqc_xof_init(&xof, seed); hqc_sample_support(&xof, support, HQC_WR); });
 	TIME("positions -> dense, weight 149", hqc_support_to_vec(vc, support, HQC_WR));
-	TIME("hash theta (m||pk||salt)", hqc_hash_theta(ss, msg, pk, seed));
-	TIME("hash ss (m||u||v)", hqc_hash_ss(ss, msg, ct));
+	TIME("SHAKE256 of m||pk||salt (theta)", shake256(ss, 64, ct, HQC_K + HQC_PK_BYTES + 16));
+	TIME("SHAKE256 of m||u||v (ss)", shake256(ss, 64, ct, HQC_K + HQC_VEC_BYTES + HQC_N1N2_BYTES));
+	{
+		hqc_shake_job jobs[4];
+		memset(jobs, 0, sizeof(jobs));
+		for (int l = 0; l < 4; l++) {
+			jobs[l].part[0] = ct;
+			jobs[l].len[0] = HQC_K + HQC_VEC_BYTES + HQC_N1N2_BYTES;
+			jobs[l].out = ss;
+			jobs[l].outlen = 64;
+		}
+		TIME("4 x SHAKE256 of m||u||v, batched", hqc_shake256_x4(jobs, 4));
+	}
 	TIME("RS encode", hqc_rs_encode(rs_cw, msg));
 	TIME("RM encode", hqc_rm_encode(vc, rs_cw));
 	TIME("RM decode", hqc_rm_decode(rs_cw, vc));

@@ -112,14 +112,6 @@ void hqc_support_to_vec(uint64_t *v, const uint32_t *support, unsigned int weigh
 	hqc_support_to_vec_portable(v, support, weight);
 }
 
-void hqc_sample_fixed_weight(hqc_xof *xof, uint64_t *v, unsigned int weight)
-{
-	uint32_t support[HQC_MAX_WEIGHT];
-	hqc_sample_support(xof, support, weight);
-	hqc_support_to_vec(v, support, weight);
-	pqtun_memzero(support, sizeof(support));
-}
-
 void hqc_fixed_weight_from_bytes(uint64_t *v, const uint8_t *rnd, unsigned int weight)
 {
 	uint32_t support[HQC_MAX_WEIGHT];

@@ -11,6 +11,7 @@
 #ifndef PQTUN_CRYPTO_HQC_SAMPLE_H
 #define PQTUN_CRYPTO_HQC_SAMPLE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "crypto/hqc/params.h"
@@ -46,9 +47,6 @@ void hqc_support_to_vec_portable(uint64_t *v, const uint32_t *support, unsigned 
 #ifdef PQTUN_HAVE_X86_64
 void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int weight);
 #endif
-
-/* v = fixed-weight vector drawn from xof (support then dense vector). */
-void hqc_sample_fixed_weight(hqc_xof *xof, uint64_t *v, unsigned int weight);
 
 /* v = fixed-weight vector from the first 4 * weight bytes of rnd. */
 void hqc_fixed_weight_from_bytes(uint64_t *v, const uint8_t *rnd, unsigned int weight);

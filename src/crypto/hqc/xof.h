@@ -1,9 +1,8 @@
-/* HQC's SHAKE256 uses: the seed expander and the two hash functions, each
- * with its domain-separation byte appended to the input:
- *   expander  SHAKE256(seed || 0x02), read as one stream
- *   theta     SHAKE256(m || pk || salt || 0x03), first 64 bytes
- *   ss        SHAKE256(m || u || v || 0x04), first 64 bytes
- * States hold secrets when their seeds do: wipe them with hqc_xof_wipe. */
+/* HQC's seed expander: SHAKE256(seed || 0x02), read as one stream. (The
+ * KEM's hashes, SHAKE256(m || pk || salt || 0x03) for theta and
+ * SHAKE256(m || u || v || 0x04) for the shared secret, are computed as
+ * batched jobs in hqc256.c, see shake_x4.h.) States hold secrets when
+ * their seeds do: wipe them with hqc_xof_wipe. */
 #ifndef PQTUN_CRYPTO_HQC_XOF_H
 #define PQTUN_CRYPTO_HQC_XOF_H
 
@@ -26,14 +25,5 @@ void hqc_xof_init(hqc_xof *xof, const uint8_t seed[HQC_SEED_BYTES]);
 void hqc_xof_read(hqc_xof *xof, uint8_t *out, size_t len);
 
 void hqc_xof_wipe(hqc_xof *xof);
-
-/* theta = SHAKE256(m || pk || salt || 0x03)[0:64]. m is secret. */
-void hqc_hash_theta(uint8_t theta[64], const uint8_t m[HQC_K],
-		    const uint8_t pk[HQC_PK_BYTES], const uint8_t salt[HQC_SALT_BYTES]);
-
-/* ss = SHAKE256(prefix || uv || 0x04)[0:64], where prefix is m (or sigma
- * for an implicit rejection; secret) and uv = u || v as in the ciphertext
- * (HQC_VEC_BYTES + HQC_N1N2_BYTES bytes). */
-void hqc_hash_ss(uint8_t ss[HQC_SS_BYTES], const uint8_t prefix[HQC_K], const uint8_t *uv);
 
 #endif
