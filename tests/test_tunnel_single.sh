@@ -81,5 +81,30 @@ left=$(tunnel_leftovers "$C" "$CIF")
 [ -z "$left" ] || bad "left behind after down: $left"
 ip netns exec "$C" "$PQTUN" down "$CIF" 2>/dev/null && bad "down of an unknown tunnel succeeded"
 
+# PostQuantum = false, Daita = true: an ephemeral peer without a PSK (the
+# file's classic PSK belongs to the long-lived peer and must not be used).
+mkdir -p "$NETNS_TMP/nopq"
+classic=$(wg genpsk)
+printf '%s\n' "$classic" >"$NETNS_TMP/classic.psk"
+netns_wg "$R" set "${P}r" peer "$cpub" preshared-key "$NETNS_TMP/classic.psk"
+sed -e 's/^\[Interface\]$/[Interface]\nPostQuantum = false\nDaita = true/' \
+    -e "s|^\\[Peer\\]\$|[Peer]\\nPresharedKey = $classic|" -e '/^ConfigUpdate/d' -e '/^PostUp/d' \
+	"$NETNS_TMP/$CIF.conf" >"$NETNS_TMP/nopq/$CIF.conf"
+grep -q "PresharedKey = $classic" "$NETNS_TMP/nopq/$CIF.conf" || bad "test setup: no classic PSK in the config"
+if ip netns exec "$C" "$PQTUN" -q up --timeout-scale 0.5 --max-attempts 2 "$NETNS_TMP/nopq/$CIF.conf"; then
+	eph=$(ip netns exec "$C" wg show "$CIF" public-key)
+	[ "$eph" != "$cpub" ] || bad "no-PQ: still the long-lived key"
+	[ "$(tunnel_psk_of "$C" "$CIF" "$rpub")" = "(none)" ] || bad "no-PQ: client peer has a PSK"
+	ip netns exec "$C" ping -c 1 -w 12 10.64.0.1 >/dev/null || bad "no-PQ: no traffic with the ephemeral key"
+	st=$(ip netns exec "$C" "$PQTUN" status --json "$CIF")
+	printf '%s' "$st" | grep -q '"post_quantum":false' || bad "no-PQ: status claims a PQ PSK: $st"
+	printf '%s' "$st" | grep -q '"daita":true' || bad "no-PQ: DAITA settings not reported: $st"
+	ip netns exec "$C" "$PQTUN" -q down "$CIF" || bad "no-PQ: down failed"
+else
+	bad "up with PostQuantum = false, Daita = true failed"
+fi
+left=$(tunnel_leftovers "$C" "$CIF")
+[ -z "$left" ] || bad "left behind after the no-PQ tunnel: $left"
+
 [ $fail = 0 ] && echo "PASS: single hop up/down"
 exit $fail

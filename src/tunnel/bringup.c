@@ -181,6 +181,18 @@ static void allowed_add_host(struct allowed_set *s, const struct sockaddr_storag
 
 enum wg_stage { WG_PARENT, WG_ENTRY_ONLY, WG_FINAL };
 
+/* The PSK a peer gets in a stage: with the long-lived key the one from the
+ * file (if any); with the ephemeral key the negotiated one, or none when
+ * the relay registered the ephemeral peer without a PSK (PostQuantum =
+ * false with Daita) - the file's PSK belongs to the long-lived peer. */
+static const uint8_t *psk_for(struct run *r, enum wg_stage stage, int have_pq,
+			      const struct pqtun_tunconf_peer *peer, int slot)
+{
+	if (stage == WG_FINAL)
+		return have_pq ? r->keys->psk[slot] : NULL;
+	return peer->has_psk ? peer->preshared_key : NULL;
+}
+
 /* Program WireGuard for a stage of the flow:
  *   WG_PARENT     long-lived key, all peers as configured (multihop: the
  *                 entry peer also carries the exit endpoint), config PSKs;
@@ -195,21 +207,18 @@ static int wg_apply(struct run *r, enum wg_stage stage, int have_pq)
 
 	if (r->single) {
 		allowed_from(&sets[0], r->single);
-		peers[n++] = (struct pqtun_wgctl_peer){ r->single,
-			stage == WG_FINAL && have_pq ? r->keys->psk[0] : r->single->has_psk ? r->single->preshared_key : NULL,
+		peers[n++] = (struct pqtun_wgctl_peer){ r->single, psk_for(r, stage, have_pq, r->single, 0),
 			sets[0].c, sets[0].n };
 	} else {
 		allowed_from(&sets[0], r->entry);
 		allowed_add_host(&sets[0], &r->exit->endpoint_addr);
 		if (stage == WG_ENTRY_ONLY)
 			allowed_add_host(&sets[0], &r->conf->gateway_addr);
-		peers[n++] = (struct pqtun_wgctl_peer){ r->entry,
-			stage == WG_FINAL && have_pq ? r->keys->psk[0] : r->entry->has_psk ? r->entry->preshared_key : NULL,
+		peers[n++] = (struct pqtun_wgctl_peer){ r->entry, psk_for(r, stage, have_pq, r->entry, 0),
 			sets[0].c, sets[0].n };
 		if (stage != WG_ENTRY_ONLY) {
 			allowed_from(&sets[1], r->exit);
-			peers[n++] = (struct pqtun_wgctl_peer){ r->exit,
-				stage == WG_FINAL && have_pq ? r->keys->psk[1] : r->exit->has_psk ? r->exit->preshared_key : NULL,
+			peers[n++] = (struct pqtun_wgctl_peer){ r->exit, psk_for(r, stage, have_pq, r->exit, 1),
 				sets[1].c, sets[1].n };
 		}
 	}
