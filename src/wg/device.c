@@ -32,6 +32,9 @@ void pqtun_wg_device_free(struct pqtun_wg_device *dev)
 		return;
 	for (size_t i = 0; i < dev->n_peers; i++)
 		peer_clear(&dev->peers[i]);
+	if (dev->peers) /* spare slots may hold stale copies */
+		pqtun_memzero(dev->peers, (dev->peers_cap > dev->n_peers ? dev->peers_cap : dev->n_peers) *
+					      sizeof(*dev->peers));
 	free(dev->peers);
 	pqtun_memzero(dev, sizeof(*dev));
 	free(dev);
@@ -39,18 +42,25 @@ void pqtun_wg_device_free(struct pqtun_wg_device *dev)
 
 struct pqtun_wg_peer *pqtun_wg_device_add_peer(struct pqtun_wg_device *dev)
 {
-	/* Grow by copying so that the old array (PSKs) can be wiped. */
-	struct pqtun_wg_peer *np = calloc(dev->n_peers + 1, sizeof(*np));
-	if (!np)
-		return NULL;
-	if (dev->n_peers) {
-		memcpy(np, dev->peers, dev->n_peers * sizeof(*np));
-		pqtun_memzero(dev->peers, dev->n_peers * sizeof(*np));
+	if (dev->n_peers == dev->peers_cap) {
+		/* Grow geometrically by copying, so that the old array (PSKs)
+		 * can be wiped before it is freed. */
+		size_t ncap = dev->peers_cap ? 2 * dev->peers_cap : 4;
+		struct pqtun_wg_peer *np = calloc(ncap, sizeof(*np));
+		if (!np)
+			return NULL;
+		if (dev->n_peers) {
+			memcpy(np, dev->peers, dev->n_peers * sizeof(*np));
+			pqtun_memzero(dev->peers, dev->n_peers * sizeof(*np));
+		}
+		free(dev->peers);
+		dev->peers = np;
+		dev->peers_cap = ncap;
 	}
-	free(dev->peers);
-	dev->peers = np;
 	dev->peers_sorted = 0;
-	return &dev->peers[dev->n_peers++];
+	struct pqtun_wg_peer *p = &dev->peers[dev->n_peers++];
+	memset(p, 0, sizeof(*p));
+	return p;
 }
 
 int pqtun_wg_peer_add_allowed_ip(struct pqtun_wg_peer *peer, const struct pqtun_cidr *c)

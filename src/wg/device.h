@@ -65,6 +65,7 @@ struct pqtun_wg_device {
 	uint32_t fwmark;
 	struct pqtun_wg_peer *peers;
 	size_t n_peers;
+	size_t peers_cap;                    /* allocated peer slots */
 	int peers_sorted;                    /* set by pqtun_wg_device_sort_peers */
 };
 
