@@ -350,14 +350,19 @@ static int negotiate(struct run *r)
 			}
 			config_update(r, "retry", 0);
 		}
+		r->err[0] = '\0';
 		int rc = attempt_once(r, attempt);
 		if (rc == 0)
 			return 0;
+		if (r->err[0]) /* a local failure (exchange errors are logged already) */
+			log_warn("attempt %u/%u: %s", attempt + 1, r->opt->max_attempts, r->err);
 		wipe_attempt(r);
 	}
 	const struct pqtun_hop_status *h = &r->st.hops[r->exit && r->st.hops[1].last_error[0] ? 1 : 0];
+	char last[256];
+	snprintf(last, sizeof(last), "%s", h->last_error[0] ? h->last_error : r->err);
 	snprintf(r->err, r->errlen, "no post-quantum configuration after %u attempts (last error: %s)",
-		 r->opt->max_attempts, h->last_error[0] ? h->last_error : r->err);
+		 r->opt->max_attempts, last);
 	return -1;
 }
 
