@@ -705,6 +705,69 @@ static void test_client_stops_reading(void **state)
 	assert_relay_serves();
 }
 
+static int hc_status = -1;
+
+static int hc_on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_t namelen,
+			const uint8_t *value, size_t valuelen, uint8_t flags, void *ud)
+{
+	(void)s; (void)f; (void)flags; (void)ud;
+	if (namelen == 11 && memcmp(name, "grpc-status", 11) == 0)
+		hc_status = grpc_status_parse((const char *)value, valuelen);
+	return 0;
+}
+
+/* A client that sends its whole request and then half-closes (shutdown
+ * SHUT_WR) still gets its answer before the relay closes. */
+static void test_half_close_gets_answer(void **state)
+{
+	(void)state;
+	int fd = raw_connect();
+	nghttp2_session_callbacks *cbs;
+	nghttp2_session *sess;
+	nghttp2_session_callbacks_new(&cbs);
+	nghttp2_session_callbacks_set_on_header_callback(cbs, hc_on_header);
+	nghttp2_session_client_new(&sess, cbs, NULL);
+	nghttp2_session_callbacks_del(cbs);
+	nghttp2_submit_settings(sess, NGHTTP2_FLAG_NONE, NULL, 0);
+	size_t len;
+	uint8_t *frame = make_request(32, 32, 0x5e, 0, NULL, 0, 1, &len); /* slow: answered after the FIN */
+	struct { const uint8_t *p; size_t n; } body = { frame, len };
+	const nghttp2_nv hdrs[] = {
+		{ (uint8_t *)":method", (uint8_t *)"POST", 7, 4, 0 },
+		{ (uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0 },
+		{ (uint8_t *)":path", (uint8_t *)GRPC_METHOD_PATH, 5, strlen(GRPC_METHOD_PATH), 0 },
+		{ (uint8_t *)":authority", (uint8_t *)"x", 10, 1, 0 },
+		{ (uint8_t *)"content-type", (uint8_t *)"application/grpc", 12, 16, 0 },
+		{ (uint8_t *)"te", (uint8_t *)"trailers", 2, 8, 0 },
+	};
+	nghttp2_data_provider prd = { .source.ptr = &body, .read_callback = body_read };
+	assert_true(nghttp2_submit_request(sess, NULL, hdrs, 6, &prd, NULL) > 0);
+	const uint8_t *out;
+	ssize_t n;
+	while ((n = nghttp2_session_mem_send(sess, &out)) > 0)
+		assert_int_equal(send(fd, out, (size_t)n, MSG_NOSIGNAL), n);
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	hc_status = -1;
+	uint8_t buf[16384];
+	uint64_t deadline = pqtun_now_ms() + 3000;
+	int closed = 0;
+	while (!closed && pqtun_ms_until(deadline) > 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, pqtun_ms_until(deadline)) <= 0)
+			continue;
+		ssize_t r = recv(fd, buf, sizeof(buf), 0);
+		if (r <= 0)
+			closed = 1;
+		else
+			nghttp2_session_mem_recv(sess, buf, (size_t)r);
+	}
+	assert_true(closed);          /* the relay closed after answering */
+	assert_int_equal(hc_status, 0);
+	nghttp2_session_del(sess);
+	free(frame);
+	close(fd);
+}
+
 static void test_connection_cap(void **state)
 {
 	(void)state;
@@ -746,6 +809,7 @@ int main(void)
 		cmocka_unit_test(test_silent_client),
 		cmocka_unit_test(test_garbage_and_huge_frames),
 		cmocka_unit_test(test_client_stops_reading),
+		cmocka_unit_test(test_half_close_gets_answer),
 		cmocka_unit_test(test_connection_cap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

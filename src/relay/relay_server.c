@@ -57,6 +57,8 @@ struct relay_conn {
 	uint8_t *obuf;                   /* coalesced output (OUT_CAP, malloc while in use) */
 	size_t olen, ooff;
 	int want_write;
+	int eof;                         /* client half-closed: answer what is pending, then close */
+	uint32_t ev_mask;                /* events registered with epoll */
 	int closing;                     /* close after this event */
 	int dead;                        /* closed; kept until jobs_pending is 0 */
 	unsigned jobs_pending;
@@ -465,13 +467,17 @@ static int conn_flush(struct relay_conn *c)
 	}
 	if (blocked && !c->want_write)
 		c->blocked_since_ms = now;
-	if (blocked != c->want_write) {
-		struct epoll_event ev = { .events = EPOLLIN | (blocked ? EPOLLOUT : 0), .data.ptr = c };
+	c->want_write = blocked;
+	uint32_t mask = (c->eof ? 0 : EPOLLIN) | (blocked ? EPOLLOUT : 0);
+	if (mask != c->ev_mask) {
+		struct epoll_event ev = { .events = mask, .data.ptr = c };
 		epoll_ctl(r->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
-		c->want_write = blocked;
+		c->ev_mask = mask;
 	}
 	if (!blocked && !nghttp2_session_want_read(c->session) && !nghttp2_session_want_write(c->session))
 		return -1; /* GOAWAY exchanged and everything written */
+	if (c->eof && !blocked && c->jobs_pending == 0 && !nghttp2_session_want_write(c->session))
+		return -1; /* half-closed client: every answer is out */
 	return 0;
 }
 
@@ -491,8 +497,10 @@ static int conn_read(struct relay_conn *c)
 				return 0;
 			return -1;
 		}
-		if (n == 0)
-			return -1;
+		if (n == 0) {
+			c->eof = 1; /* conn_flush closes once pending answers are written */
+			return 0;
+		}
 		c->last_read_ms = pqtun_now_ms();
 		ssize_t used = nghttp2_session_mem_recv(c->session, buf, (size_t)n);
 		if (used < 0) {
@@ -589,6 +597,7 @@ static void relay_accept(struct relay *r)
 			continue;
 		}
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+		c->ev_mask = EPOLLIN;
 		if (epoll_ctl(r->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			nghttp2_session_del(c->session);
 			close(fd);
@@ -868,7 +877,9 @@ int pqtun_relay_run(struct pqtun_relay *relay)
 			if (c->dead)
 				continue;
 			int fail = 0;
-			if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+			if (c->eof && (events[i].events & (EPOLLERR | EPOLLHUP)))
+				fail = 1; /* fully shut down or reset after the half-close */
+			else if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 				fail = conn_read(c) != 0;
 			if (!fail)
 				fail = conn_flush(c) != 0;
