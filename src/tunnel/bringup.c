@@ -139,7 +139,10 @@ static void config_update(struct run *r, const char *stage, int ephemeral)
 		snprintf(e_exit, sizeof(e_exit), "PQTUN_EXIT_ENDPOINT=");
 	}
 	snprintf(e_port, sizeof(e_port), "PQTUN_LISTEN_PORT=%u", c->listen_port);
-	snprintf(e_pq, sizeof(e_pq), "PQTUN_POST_QUANTUM=%d", ephemeral && c->post_quantum);
+	int pq = ephemeral;
+	for (size_t i = 0; i < r->st.n_hops; i++)
+		pq &= r->st.hops[i].post_quantum;
+	snprintf(e_pq, sizeof(e_pq), "PQTUN_POST_QUANTUM=%d", pq);
 	snprintf(e_gw, sizeof(e_gw), "PQTUN_GATEWAY=%s:%u", c->gateway, c->config_port);
 	char *env[] = { e_iface, e_stage, e_pub, e_ep, e_entry, e_exit, e_port, e_pq, e_gw, NULL };
 	run_hooks(c->config_update, c->n_config_update, c->iface, env, "ConfigUpdate");
