@@ -140,15 +140,21 @@ void mlkem_mulcache_portable(mlkem_polyvec_cache *bc, const mlkem_polyvec *b)
 {
 	/* Pair i is a residue mod X^2 - gamma_i with gamma_{2j} = zetas[64 + j]
 	 * and gamma_{2j+1} = -zetas[64 + j]. */
-	for (unsigned int v = 0; v < MLKEM_K; v++)
+	int16_t g[MLKEM_N / 2], gq[MLKEM_N / 2];
+	for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
+		int16_t z = mlkem_zetas[64 + i / 2];
+		g[i] = (int16_t)(z * (1 - 2 * (int)(i & 1))); /* i is public */
+		gq[i] = zeta_qinv(g[i]);
+	}
+	for (unsigned int v = 0; v < MLKEM_K; v++) {
+		const int16_t *bv = b->v[v].c;
 		for (unsigned int i = 0; i < MLKEM_N / 2; i++) {
-			int16_t gamma = mlkem_zetas[64 + i / 2];
-			gamma = (i & 1) ? (int16_t)-gamma : gamma; /* i is public */
-			bc->v[v].c[2 * i] = b->v[v].c[2 * i];
-			bc->v[v].c[2 * i + 1] = mlkem_fqmul(b->v[v].c[2 * i + 1], gamma);
-			bc->sw[v].c[2 * i] = b->v[v].c[2 * i + 1];
-			bc->sw[v].c[2 * i + 1] = b->v[v].c[2 * i];
+			bc->v[v].c[2 * i] = bv[2 * i];
+			bc->v[v].c[2 * i + 1] = fqmul_hi(bv[2 * i + 1], g[i], gq[i]);
+			bc->sw[v].c[2 * i] = bv[2 * i + 1];
+			bc->sw[v].c[2 * i + 1] = bv[2 * i];
 		}
+	}
 }
 
 void mlkem_basemul_acc_portable(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b,
