@@ -27,6 +27,7 @@ struct pqtun_wg_relay {
 	int thread_started;
 	int loaded;               /* state file read: saving it is safe */
 	int read_failing;         /* last snapshot failed (log once per outage) */
+	int kicked;               /* a registration happened: recompute the poll interval */
 	pthread_t thread;
 	struct wg_relay_state state;
 };
@@ -103,10 +104,14 @@ static void *poller(void *arg)
 			until.tv_nsec -= 1000000000L;
 		}
 		int rc = 0;
-		while (!r->stopping && rc != ETIMEDOUT)
+		while (!r->stopping && !r->kicked && rc != ETIMEDOUT)
 			rc = pthread_cond_timedwait(&r->wake, &r->lock, &until);
 		if (r->stopping)
 			break;
+		if (r->kicked) {
+			r->kicked = 0;
+			continue; /* start polling fast right away */
+		}
 		sync_locked(r);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -169,6 +174,7 @@ static int cb_register(void *ctx, const struct sockaddr *peer, socklen_t peer_le
 		} else if (dirty) {
 			save_locked(r);
 		}
+		r->kicked = 1;
 		pthread_cond_signal(&r->wake); /* poll fast from now on */
 	}
 	pthread_mutex_unlock(&r->lock);
