@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "crypto/mlkem/params.h"
+#include "crypto/mlkem/poly.h"
 
 #ifdef PQTUN_HAVE_X86_64
 #define MLKEM_HAVE_AVX2_IMPL 1
@@ -19,14 +20,23 @@ typedef struct {
 	/* K-PKE.Encrypt(ek, m, r); m and r secret, ek must satisfy §7.2. */
 	void (*encrypt)(uint8_t c[MLKEM_CT_BYTES], const uint8_t ek[MLKEM_EK_BYTES],
 			const uint8_t m[MLKEM_SYMBYTES], const uint8_t r[MLKEM_SYMBYTES]);
+	/* The same with the transposed matrix at (from ek's rho) given. */
+	void (*encrypt_with_matrix)(uint8_t c[MLKEM_CT_BYTES], const mlkem_polyvec at[MLKEM_K],
+				    const uint8_t ek[MLKEM_EK_BYTES], const uint8_t m[MLKEM_SYMBYTES],
+				    const uint8_t r[MLKEM_SYMBYTES]);
 	/* K-PKE.Decrypt(dk_pke, c); dk_pke and the output m are secret. */
 	void (*decrypt)(uint8_t m[MLKEM_SYMBYTES], const uint8_t dk_pke[MLKEM_DKPKE_BYTES],
 			const uint8_t c[MLKEM_CT_BYTES]);
-	/* h = SHA3-256(ek) (H, for the §7.3 check) and k_bar = SHAKE256(z || c)[32]
-	 * (J, the implicit-rejection key); z and k_bar are secret. */
-	void (*hash_ek_and_reject)(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_SS_BYTES],
-				   const uint8_t ek[MLKEM_EK_BYTES], const uint8_t z[MLKEM_SYMBYTES],
-				   const uint8_t c[MLKEM_CT_BYTES]);
+	/* Everything Encaps derives from ek alone: h = H(ek) and the
+	 * transposed matrix at. All public. */
+	void (*encaps_prepare)(uint8_t h[MLKEM_SYMBYTES], mlkem_polyvec at[MLKEM_K],
+			       const uint8_t ek[MLKEM_EK_BYTES]);
+	/* Everything Decaps needs before decryption: h = H(ek) (for the §7.3
+	 * check), k_bar = J(z || c) (the implicit-rejection key; secret, like
+	 * z) and the transposed matrix at from ek. */
+	void (*decaps_prepare)(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_SS_BYTES],
+			       mlkem_polyvec at[MLKEM_K], const uint8_t ek[MLKEM_EK_BYTES],
+			       const uint8_t z[MLKEM_SYMBYTES], const uint8_t c[MLKEM_CT_BYTES]);
 } mlkem_kpke_impl;
 
 extern const mlkem_kpke_impl mlkem_kpke_portable;

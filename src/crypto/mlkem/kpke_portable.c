@@ -56,21 +56,6 @@ static void noise4_portable(mlkem_poly r[4], const uint8_t seed[MLKEM_SYMBYTES],
 		noise1_portable(&r[i], seed, (uint8_t)(first + i));
 }
 
-static void hash_ek_and_reject_portable(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_SS_BYTES],
-					const uint8_t ek[MLKEM_EK_BYTES],
-					const uint8_t z[MLKEM_SYMBYTES],
-					const uint8_t c[MLKEM_CT_BYTES])
-{
-	keccak_state st;
-	sha3_256(h, ek, MLKEM_EK_BYTES);
-	shake256_init(&st);
-	shake256_absorb(&st, z, MLKEM_SYMBYTES);
-	shake256_absorb(&st, c, MLKEM_CT_BYTES);
-	shake256_finalize(&st);
-	shake256_squeeze(k_bar, MLKEM_SS_BYTES, &st);
-	keccak_wipe(&st);
-}
-
 static inline void ntt_poly_portable(mlkem_poly *p) { mlkem_ntt_portable(p->c); }
 static inline void invntt_poly_portable(mlkem_poly *p) { mlkem_invntt_portable(p->c); }
 
@@ -84,11 +69,35 @@ static inline void invntt_poly_portable(mlkem_poly *p) { mlkem_invntt_portable(p
 #define KPKE_NAME(x) kpke_portable_##x
 #include "crypto/mlkem/kpke_template.h"
 
+static void encaps_prepare_portable(uint8_t h[MLKEM_SYMBYTES], mlkem_polyvec at[MLKEM_K],
+				    const uint8_t ek[MLKEM_EK_BYTES])
+{
+	sha3_256(h, ek, MLKEM_EK_BYTES);
+	gen_matrix_portable(at, ek + MLKEM_POLYVECBYTES, 1);
+}
+
+static void decaps_prepare_portable(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_SS_BYTES],
+				    mlkem_polyvec at[MLKEM_K], const uint8_t ek[MLKEM_EK_BYTES],
+				    const uint8_t z[MLKEM_SYMBYTES], const uint8_t c[MLKEM_CT_BYTES])
+{
+	keccak_state st;
+	sha3_256(h, ek, MLKEM_EK_BYTES);
+	shake256_init(&st);
+	shake256_absorb(&st, z, MLKEM_SYMBYTES);
+	shake256_absorb(&st, c, MLKEM_CT_BYTES);
+	shake256_finalize(&st);
+	shake256_squeeze(k_bar, MLKEM_SS_BYTES, &st);
+	keccak_wipe(&st);
+	gen_matrix_portable(at, ek + MLKEM_POLYVECBYTES, 1);
+}
+
 const mlkem_kpke_impl mlkem_kpke_portable = {
 	.keygen = kpke_portable_keygen,
 	.encrypt = kpke_portable_encrypt,
+	.encrypt_with_matrix = kpke_portable_encrypt_with_matrix,
 	.decrypt = kpke_portable_decrypt,
-	.hash_ek_and_reject = hash_ek_and_reject_portable,
+	.encaps_prepare = encaps_prepare_portable,
+	.decaps_prepare = decaps_prepare_portable,
 };
 
 const mlkem_kpke_impl *mlkem_kpke_select(void)

@@ -50,16 +50,18 @@ static void KPKE_NAME(keygen)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_D
 	pqtun_memzero(&t, sizeof(t));
 }
 
-static void KPKE_NAME(encrypt)(uint8_t c[MLKEM_CT_BYTES], const uint8_t ek[MLKEM_EK_BYTES],
-			       const uint8_t m[MLKEM_SYMBYTES], const uint8_t r[MLKEM_SYMBYTES])
+static void KPKE_NAME(encrypt_with_matrix)(uint8_t c[MLKEM_CT_BYTES],
+					   const mlkem_polyvec at[MLKEM_K],
+					   const uint8_t ek[MLKEM_EK_BYTES],
+					   const uint8_t m[MLKEM_SYMBYTES],
+					   const uint8_t r[MLKEM_SYMBYTES])
 {
-	mlkem_polyvec at[MLKEM_K], t_hat, y, e1;
+	mlkem_polyvec t_hat, y, e1;
 	mlkem_polyvec_cache y_cache;
 	mlkem_poly u, v, e2, mu;
 
 	for (unsigned int i = 0; i < MLKEM_K; i++)
 		mlkem_poly_frombytes(&t_hat.v[i], ek + i * MLKEM_POLYBYTES);
-	KPKE_GEN_MATRIX(at, ek + MLKEM_POLYVECBYTES, 1);
 	KPKE_NOISE4(y.v, r, 0);
 	KPKE_NOISE4(e1.v, r, MLKEM_K);
 	KPKE_NOISE1(&e2, r, 2 * MLKEM_K);
@@ -89,6 +91,14 @@ static void KPKE_NAME(encrypt)(uint8_t c[MLKEM_CT_BYTES], const uint8_t ek[MLKEM
 	pqtun_memzero(&mu, sizeof(mu));
 	pqtun_memzero(&u, sizeof(u));
 	pqtun_memzero(&v, sizeof(v));
+}
+
+static void KPKE_NAME(encrypt)(uint8_t c[MLKEM_CT_BYTES], const uint8_t ek[MLKEM_EK_BYTES],
+			       const uint8_t m[MLKEM_SYMBYTES], const uint8_t r[MLKEM_SYMBYTES])
+{
+	mlkem_polyvec at[MLKEM_K]; /* public */
+	KPKE_GEN_MATRIX(at, ek + MLKEM_POLYVECBYTES, 1);
+	KPKE_NAME(encrypt_with_matrix)(c, at, ek, m, r);
 }
 
 static void KPKE_NAME(decrypt)(uint8_t m[MLKEM_SYMBYTES], const uint8_t dk_pke[MLKEM_DKPKE_BYTES],

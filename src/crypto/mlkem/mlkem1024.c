@@ -81,13 +81,15 @@ int pqtun_mlkem1024_keypair(uint8_t ek[PQTUN_MLKEM1024_EK_BYTES],
 static void encaps_internal(uint8_t c[MLKEM_CT_BYTES], uint8_t k[MLKEM_SS_BYTES],
 			    const uint8_t ek[MLKEM_EK_BYTES], const uint8_t m[32])
 {
+	const mlkem_kpke_impl *impl = mlkem_kpke_select();
+	mlkem_polyvec at[MLKEM_K]; /* public */
 	uint8_t g_in[2 * MLKEM_SYMBYTES], kr[2 * MLKEM_SYMBYTES];
 
-	/* (K, r) = G(m || H(ek)). */
+	/* (K, r) = G(m || H(ek)); H(ek) and the matrix come from ek alone. */
 	memcpy(g_in, m, MLKEM_SYMBYTES);
-	sha3_256(g_in + MLKEM_SYMBYTES, ek, MLKEM_EK_BYTES);
+	impl->encaps_prepare(g_in + MLKEM_SYMBYTES, at, ek);
 	sha3_512(kr, g_in, sizeof(g_in));
-	mlkem_kpke_select()->encrypt(c, ek, m, kr + MLKEM_SYMBYTES);
+	impl->encrypt_with_matrix(c, at, ek, m, kr + MLKEM_SYMBYTES);
 	memcpy(k, kr, MLKEM_SS_BYTES);
 	pqtun_memzero(g_in, sizeof(g_in));
 	pqtun_memzero(kr, sizeof(kr));
@@ -127,7 +129,7 @@ int pqtun_mlkem1024_encaps(uint8_t c[PQTUN_MLKEM1024_CT_BYTES],
  * k_bar = J(z || c); without stack scrubbing. */
 static void decaps_internal(const mlkem_kpke_impl *impl, uint8_t k[MLKEM_SS_BYTES],
 			    const uint8_t c[MLKEM_CT_BYTES], const uint8_t dk[MLKEM_DK_BYTES],
-			    const uint8_t k_bar[MLKEM_SS_BYTES])
+			    const uint8_t k_bar[MLKEM_SS_BYTES], const mlkem_polyvec at[MLKEM_K])
 {
 	uint8_t g_in[2 * MLKEM_SYMBYTES], kr[2 * MLKEM_SYMBYTES];
 	uint8_t c2[MLKEM_CT_BYTES];
@@ -138,7 +140,7 @@ static void decaps_internal(const mlkem_kpke_impl *impl, uint8_t k[MLKEM_SS_BYTE
 	sha3_512(kr, g_in, sizeof(g_in));
 
 	/* Re-encrypt and replace K' by K_bar if c' != c, without branching. */
-	impl->encrypt(c2, dk + MLKEM_DK_EK_OFFSET, g_in, kr + MLKEM_SYMBYTES);
+	impl->encrypt_with_matrix(c2, at, dk + MLKEM_DK_EK_OFFSET, g_in, kr + MLKEM_SYMBYTES);
 	uint8_t differ = mlkem_ct_differ(c, c2, MLKEM_CT_BYTES);
 	memcpy(k, kr, MLKEM_SS_BYTES);
 	mlkem_cmov(k, k_bar, MLKEM_SS_BYTES, differ);
@@ -154,10 +156,12 @@ int pqtun_mlkem1024_decaps(uint8_t k[PQTUN_MLKEM1024_SS_BYTES],
 {
 	const mlkem_kpke_impl *impl = mlkem_kpke_select();
 	uint8_t h[MLKEM_SYMBYTES], k_bar[MLKEM_SS_BYTES];
+	mlkem_polyvec at[MLKEM_K]; /* public */
 
-	/* H(ek) for the §7.3 check and J(z || c) are computed together. The
-	 * check's outcome is public (a malformed key is refused openly). */
-	impl->hash_ek_and_reject(h, k_bar, dk + MLKEM_DK_EK_OFFSET, dk + MLKEM_DK_Z_OFFSET, c);
+	/* H(ek) for the §7.3 check, J(z || c) and the matrix are computed
+	 * together. The check's outcome is public (a malformed key is refused
+	 * openly; the matrix is then simply not used). */
+	impl->decaps_prepare(h, k_bar, at, dk + MLKEM_DK_EK_OFFSET, dk + MLKEM_DK_Z_OFFSET, c);
 	int valid = pqtun_ct_equal(h, dk + MLKEM_DK_H_OFFSET, MLKEM_SYMBYTES);
 	mlkem_declassify(&valid, sizeof(valid));
 	if (!valid) {
@@ -165,7 +169,7 @@ int pqtun_mlkem1024_decaps(uint8_t k[PQTUN_MLKEM1024_SS_BYTES],
 		pqtun_memzero(k_bar, sizeof(k_bar));
 		return PQTUN_KEM_INVALID_KEY;
 	}
-	decaps_internal(impl, k, c, dk, k_bar);
+	decaps_internal(impl, k, c, dk, k_bar, at);
 	pqtun_memzero(k_bar, sizeof(k_bar));
 	pqtun_stack_scrub(MLKEM_STACK_SCRUB_BYTES);
 	return PQTUN_OK;
