@@ -89,7 +89,7 @@ static int standalone_register(void *ctx, const struct sockaddr *peer, socklen_t
 			printf("\"%s\"", psk64);
 		else
 			printf("null");
-		printf("%s}\n", daita ? ",\"daita\":true" : "");
+		printf("}\n"); /* exactly the documented fields */
 	} else {
 		printf("parent=%s ephemeral=%s kems=", parent64, eph64);
 		for (size_t i = 0; i < n_kems; i++)
