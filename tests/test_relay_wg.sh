@@ -29,12 +29,12 @@ netns_add "$R"; netns_add "$C1"; netns_add "$C2"
 netns_veth "$R" "${P}v1" 192.168.71.1/24 "$C1" "${P}v1c" 192.168.71.2/24
 netns_veth "$R" "${P}v2" 192.168.72.1/24 "$C2" "${P}v2c" 192.168.72.2/24
 netns_wg_add "$R" "$WR" 10.64.0.1/16
-netns_wg_add "$C1" "$W1" 10.64.0.2/32
+netns_wg_add "$C1" "$W1" 10.64.0.2/32 fd64::2/128
 netns_wg_add "$C2" "$W2" 10.64.0.3/32
 netns_genkey RPRIV RPUB; netns_genkey C1PRIV C1PUB; netns_genkey C2PRIV C2PUB
 printf '%s\n' "$RPRIV" >"$T/r.key"; printf '%s\n' "$C1PRIV" >"$T/c1.key"; printf '%s\n' "$C2PRIV" >"$T/c2.key"
 netns_wg "$R" set "$WR" private-key "$T/r.key" listen-port 51820 \
-	peer "$C1PUB" allowed-ips 10.64.0.2/32 peer "$C2PUB" allowed-ips 10.64.0.3/32
+	peer "$C1PUB" allowed-ips 10.64.0.2/32,fd64::2/128 peer "$C2PUB" allowed-ips 10.64.0.3/32
 netns_wg "$C1" set "$W1" private-key "$T/c1.key" peer "$RPUB" allowed-ips 10.64.0.0/16 \
 	endpoint 192.168.71.1:51820 persistent-keepalive 25
 netns_wg "$C2" set "$W2" private-key "$T/c2.key" peer "$RPUB" allowed-ips 10.64.0.0/16 \
@@ -73,6 +73,8 @@ wait_ips() { # key expected
 	return 1
 }
 
+C1IPS=$(relay_ips "$C1PUB") # both of client 1's addresses, as wg prints them
+[ "$C1IPS" = "10.64.0.2/32 fd64::2/128" ] || fail "unexpected relay allowed IPs for client 1: '$C1IPS'"
 start_relay --ephemeral-timeout 60
 
 step "upgrade client 1"
@@ -89,7 +91,7 @@ netns_wg "$C1" show "$W1" persistent-keepalive | grep -q '25$' || fail "client k
 step "handshake with the ephemeral key, ping, TCP"
 ping_ok "$C1" || fail "no ping through the upgraded tunnel"
 netns_wait_handshake "$R" "$WR" "$EPH1" 5 || fail "no handshake with the ephemeral key"
-wait_ips "$EPH1" 10.64.0.2/32 || fail "ephemeral peer does not hold 10.64.0.2/32 (has '$(relay_ips "$EPH1")')"
+wait_ips "$EPH1" "$C1IPS" || fail "ephemeral peer does not hold 10.64.0.2/32 (has '$(relay_ips "$EPH1")')"
 [ -z "$(relay_ips "$C1PUB")" ] || [ "$(relay_ips "$C1PUB")" = "(none)" ] || fail "normal peer still holds IPs"
 # TCP: a standalone config service inside the relay namespace; ~25 KB each way
 netns_bg "$R" "$T/tcp.log" "$PQTUN" serve --listen 10.64.0.1:7001
@@ -113,7 +115,7 @@ printf '%s\n' "$OUT" | grep -q PERMISSION_DENIED || fail "expected PERMISSION_DE
 step "switch client 1 back to its normal key"
 netns_wg "$C1" set "$W1" private-key "$T/c1.key" peer "$RPUB" preshared-key /dev/null
 ping_ok "$C1" || fail "no ping after switching back to the normal key"
-wait_ips "$C1PUB" 10.64.0.2/32 || fail "normal peer did not take back its IPs"
+wait_ips "$C1PUB" "$C1IPS" || fail "normal peer did not take back its IPs"
 relay_has_peer "$EPH1" || fail "ephemeral peer should stay known to WireGuard"
 
 step "second upgrade replaces the first ephemeral peer"
@@ -123,14 +125,14 @@ EPH2=$(client_pub "$C1" "$W1")
 relay_has_peer "$EPH1" && fail "first ephemeral peer was not replaced"
 [ "$(relay_psk "$EPH2")" = "$(client_psk "$C1" "$W1")" ] || fail "PSKs differ after the second upgrade"
 ping_ok "$C1" || fail "no ping after the second upgrade"
-wait_ips "$EPH2" 10.64.0.2/32 || fail "second ephemeral peer does not hold the IPs"
+wait_ips "$EPH2" "$C1IPS" || fail "second ephemeral peer does not hold the IPs"
 
 step "re-negotiation from inside the upgraded tunnel (--force)"
 OUT=$(netns_exec "$C1" "$PQTUN" upgrade --force "$W1" 2>&1) || fail "forced upgrade failed: $OUT"
 EPH3=$(client_pub "$C1" "$W1")
 [ "$(relay_psk "$EPH3")" = "$(client_psk "$C1" "$W1")" ] || fail "PSKs differ after re-negotiation"
 ping_ok "$C1" || fail "no ping after re-negotiation"
-wait_ips "$EPH3" 10.64.0.2/32 || fail "third ephemeral peer does not hold the IPs"
+wait_ips "$EPH3" "$C1IPS" || fail "third ephemeral peer does not hold the IPs"
 for i in $(seq 1 30); do relay_has_peer "$EPH2" || break; sleep 0.1; done
 relay_has_peer "$EPH2" && fail "previous ephemeral peer kept after the new one handshook"
 
@@ -139,7 +141,7 @@ netns_kill "$RELAY_PID"
 grep -qF "$EPH3" "$T/relay.state" || fail "state file does not name the ephemeral peer"
 start_relay --ephemeral-timeout 2
 sleep 1.5
-[ "$(relay_ips "$EPH3")" = 10.64.0.2/32 ] || fail "after restart the ephemeral peer lost its IPs"
+[ "$(relay_ips "$EPH3")" = "$C1IPS" ] || fail "after restart the ephemeral peer lost its IPs"
 ping_ok "$C1" || fail "no ping after the relay restart"
 OUT=$(netns_exec "$C1" "$PQTUN" upgrade --force "$W1" 2>&1) || fail "upgrade after restart failed: $OUT"
 ping_ok "$C1" || fail "no ping after upgrade following the restart"
