@@ -768,6 +768,61 @@ static void test_half_close_gets_answer(void **state)
 	close(fd);
 }
 
+/* After a request, a connection that only sends PINGs is closed after the
+ * idle timeout (2 s here): PINGs do not hold a connection slot forever. */
+static void test_pings_do_not_keep_idle_connection(void **state)
+{
+	(void)state;
+	int fd = raw_connect();
+	nghttp2_session_callbacks *cbs;
+	nghttp2_session *sess;
+	nghttp2_session_callbacks_new(&cbs);
+	nghttp2_session_callbacks_set_on_header_callback(cbs, hc_on_header);
+	nghttp2_session_client_new(&sess, cbs, NULL);
+	nghttp2_session_callbacks_del(cbs);
+	nghttp2_submit_settings(sess, NGHTTP2_FLAG_NONE, NULL, 0);
+	size_t len;
+	uint8_t *frame = make_request(32, 32, 1, 0, NULL, 0, 0, &len);
+	struct { const uint8_t *p; size_t n; } body = { frame, len };
+	const nghttp2_nv hdrs[] = {
+		{ (uint8_t *)":method", (uint8_t *)"POST", 7, 4, 0 },
+		{ (uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0 },
+		{ (uint8_t *)":path", (uint8_t *)GRPC_METHOD_PATH, 5, strlen(GRPC_METHOD_PATH), 0 },
+		{ (uint8_t *)":authority", (uint8_t *)"x", 10, 1, 0 },
+		{ (uint8_t *)"content-type", (uint8_t *)"application/grpc", 12, 16, 0 },
+		{ (uint8_t *)"te", (uint8_t *)"trailers", 2, 8, 0 },
+	};
+	nghttp2_data_provider prd = { .source.ptr = &body, .read_callback = body_read };
+	nghttp2_submit_request(sess, NULL, hdrs, 6, &prd, NULL);
+	hc_status = -1;
+	uint64_t start = pqtun_now_ms(), deadline = start + 5000;
+	int closed = 0;
+	uint8_t buf[16384];
+	while (!closed && pqtun_ms_until(deadline) > 0) {
+		const uint8_t *out;
+		ssize_t n;
+		while ((n = nghttp2_session_mem_send(sess, &out)) > 0)
+			if (send(fd, out, (size_t)n, MSG_NOSIGNAL) < 0)
+				closed = 1;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 200) > 0) {
+			ssize_t r = recv(fd, buf, sizeof(buf), 0);
+			if (r <= 0)
+				closed = 1;
+			else
+				nghttp2_session_mem_recv(sess, buf, (size_t)r);
+		}
+		nghttp2_submit_ping(sess, NGHTTP2_FLAG_NONE, NULL); /* keep "talking" */
+	}
+	uint64_t took = pqtun_now_ms() - start;
+	assert_int_equal(hc_status, 0); /* the request itself was answered */
+	assert_true(closed);
+	assert_true(took >= 1900 && took < 4500);
+	nghttp2_session_del(sess);
+	free(frame);
+	close(fd);
+}
+
 static void test_connection_cap(void **state)
 {
 	(void)state;
@@ -810,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_and_huge_frames),
 		cmocka_unit_test(test_client_stops_reading),
 		cmocka_unit_test(test_half_close_gets_answer),
+		cmocka_unit_test(test_pings_do_not_keep_idle_connection),
 		cmocka_unit_test(test_connection_cap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

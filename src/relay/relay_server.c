@@ -11,8 +11,9 @@
  * complete its first request, and every started request must complete,
  * within read_timeout; output that makes no progress for read_timeout (a
  * client that stopped reading) closes the connection; so does
- * idle_timeout without any traffic. grpc-timeout sets a per-request
- * deadline answered with DEADLINE_EXCEEDED. */
+ * idle_timeout without any request (HTTP/2 PINGs do not keep it open).
+ * grpc-timeout sets a per-request deadline answered with DEADLINE_EXCEEDED.
+ * A client that half-closes still gets its pending answers. */
 #define _GNU_SOURCE
 #include "pqtun/exchange.h"
 
@@ -63,6 +64,7 @@ struct relay_conn {
 	int dead;                        /* closed; kept until jobs_pending is 0 */
 	unsigned jobs_pending;
 	uint64_t accepted_ms, last_read_ms, last_write_ms, blocked_since_ms;
+	uint64_t last_request_ms;        /* a stream began or closed (PINGs do not count) */
 	uint64_t requests_completed;
 };
 
@@ -268,7 +270,7 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* resets this stream only */
 	s->conn = c;
 	s->id = frame->hd.stream_id;
-	s->start_ms = pqtun_now_ms();
+	s->start_ms = c->last_request_ms = pqtun_now_ms();
 	grpc_reader_init(&s->reader, c->relay->cfg.max_message_size);
 	s->next = c->streams;
 	if (c->streams)
@@ -366,6 +368,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
 	(void)user_data;
 	struct relay_stream *s = nghttp2_session_get_stream_user_data(session, stream_id);
 	if (s) {
+		s->conn->last_request_ms = pqtun_now_ms();
 		nghttp2_session_set_stream_user_data(session, stream_id, NULL);
 		stream_unlink_free(s);
 	}
@@ -588,7 +591,7 @@ static void relay_accept(struct relay *r)
 		c->fd = fd;
 		memcpy(&c->peer, &peer, sizeof(peer));
 		c->peer_len = plen;
-		c->accepted_ms = c->last_read_ms = c->last_write_ms = pqtun_now_ms();
+		c->accepted_ms = c->last_read_ms = c->last_write_ms = c->last_request_ms = pqtun_now_ms();
 		if (conn_setup_session(c) != 0) {
 			if (c->session)
 				nghttp2_session_del(c->session);
@@ -666,8 +669,7 @@ static void relay_tick(struct relay *r)
 			close_it = 1; /* silent or slow client */
 		else if (c->want_write && now - c->last_write_ms >= cfg->read_timeout_ms)
 			close_it = 1; /* client stopped reading */
-		else if (now - c->last_read_ms >= cfg->idle_timeout_ms &&
-			 now - c->last_write_ms >= cfg->idle_timeout_ms && c->jobs_pending == 0)
+		else if (!c->streams && c->jobs_pending == 0 && now - c->last_request_ms >= cfg->idle_timeout_ms)
 			close_it = 1;
 		if (close_it) {
 			char addr[64];
