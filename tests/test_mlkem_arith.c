@@ -17,6 +17,7 @@
 #include "util/cpu.h"
 #ifdef PQTUN_HAVE_X86_64
 #include "crypto/mlkem/ntt_avx2.h"
+#include "crypto/mlkem/poly_avx2.h"
 #include "crypto/mlkem/rej_avx2.h"
 #endif
 
@@ -196,6 +197,45 @@ static void test_rej_avx2(void **state)
 #endif
 }
 
+/* AVX2 12-bit decode/encode equal the portable ones, including values
+ * >= q (reduced, and reported by the range flag). */
+static void test_bytes12_avx2(void **state)
+{
+	(void)state;
+#ifdef PQTUN_HAVE_X86_64
+	if (!pqtun_cpu_has_avx2()) {
+		print_message("# no AVX2, skipped\n");
+		return;
+	}
+	for (int round = 0; round < 3000; round++) {
+		uint8_t buf[MLKEM_POLYBYTES], out1[MLKEM_POLYBYTES], out2[MLKEM_POLYBYTES];
+		mlkem_poly a, b;
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)rnd32();
+		if (round % 3 == 0) /* mostly valid keys: clear the top bit of each value */
+			for (size_t i = 0; i < sizeof(buf); i += 3) {
+				buf[i + 1] &= 0x7f;
+				buf[i + 2] &= 0x7f;
+			}
+		if (round % 3 == 1) { /* all zero but (at least) one value >= q */
+			size_t at = (size_t)round % (sizeof(buf) - 1);
+			memset(buf, 0, sizeof(buf));
+			buf[at] = 0xff;
+			buf[at + 1] = 0xff;
+		}
+		mlkem_poly_frombytes(&a, buf);
+		int ok = mlkem_poly_frombytes_avx2(&b, buf);
+		assert_memory_equal(a.c, b.c, sizeof(a.c));
+		assert_int_equal(ok, mlkem_poly_bytes_in_range(buf));
+		for (int i = 0; i < MLKEM_N; i++)
+			a.c[i] = rnd_coeff();
+		mlkem_poly_tobytes(out1, &a);
+		mlkem_poly_tobytes_avx2(out2, &a);
+		assert_memory_equal(out1, out2, sizeof(out1));
+	}
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_ntt_portable),
 		cmocka_unit_test(test_ntt_avx2),
 		cmocka_unit_test(test_rej_avx2),
+		cmocka_unit_test(test_bytes12_avx2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

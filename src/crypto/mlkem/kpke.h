@@ -37,6 +37,9 @@ typedef struct {
 	void (*decaps_prepare)(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_SS_BYTES],
 			       mlkem_polyvec at[MLKEM_K], const uint8_t ek[MLKEM_EK_BYTES],
 			       const uint8_t z[MLKEM_SYMBYTES], const uint8_t c[MLKEM_CT_BYTES]);
+	/* FIPS 203 §7.2 range part: 1 if every 12-bit coefficient of
+	 * ek[0:1536] is below q, else 0 (ek is public). */
+	int (*ek_in_range)(const uint8_t ek[MLKEM_EK_BYTES]);
 } mlkem_kpke_impl;
 
 extern const mlkem_kpke_impl mlkem_kpke_portable;

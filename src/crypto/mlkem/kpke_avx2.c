@@ -11,6 +11,7 @@
 #include "crypto/fips202x4.h"
 #include "crypto/mlkem/ntt_avx2.h"
 #include "crypto/mlkem/poly.h"
+#include "crypto/mlkem/poly_avx2.h"
 #include "crypto/mlkem/rej_avx2.h"
 #include "util/mem.h"
 
@@ -245,6 +246,14 @@ static void decaps_prepare_avx2(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_S
 static inline void ntt_poly_avx2(mlkem_poly *p) { mlkem_ntt_avx2(p->c); }
 static inline void invntt_poly_avx2(mlkem_poly *p) { mlkem_invntt_avx2(p->c); }
 
+static inline void frombytes_avx2(mlkem_poly *r, const uint8_t a[MLKEM_POLYBYTES])
+{
+	(void)mlkem_poly_frombytes_avx2(r, a);
+}
+
+#define KPKE_FROMBYTES frombytes_avx2
+#define KPKE_TOBYTES mlkem_poly_tobytes_avx2
+#define KPKE_RANGE_CHECK mlkem_poly_frombytes_avx2
 #define KPKE_NTT ntt_poly_avx2
 #define KPKE_INVNTT invntt_poly_avx2
 #define KPKE_BASEMUL_ACC mlkem_basemul_acc_avx2
@@ -262,4 +271,5 @@ const mlkem_kpke_impl mlkem_kpke_avx2 = {
 	.decrypt = kpke_avx2_decrypt,
 	.encaps_prepare = encaps_prepare_avx2,
 	.decaps_prepare = decaps_prepare_avx2,
+	.ek_in_range = kpke_avx2_ek_in_range,
 };

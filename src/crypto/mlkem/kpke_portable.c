@@ -59,6 +59,16 @@ static void noise4_portable(mlkem_poly r[4], const uint8_t seed[MLKEM_SYMBYTES],
 static inline void ntt_poly_portable(mlkem_poly *p) { mlkem_ntt_portable(p->c); }
 static inline void invntt_poly_portable(mlkem_poly *p) { mlkem_invntt_portable(p->c); }
 
+/* Range check without decoding (the scratch polynomial is unused). */
+static inline int range_check_portable(mlkem_poly *scratch, const uint8_t a[MLKEM_POLYBYTES])
+{
+	(void)scratch;
+	return mlkem_poly_bytes_in_range(a);
+}
+
+#define KPKE_FROMBYTES mlkem_poly_frombytes
+#define KPKE_TOBYTES mlkem_poly_tobytes
+#define KPKE_RANGE_CHECK range_check_portable
 #define KPKE_NTT ntt_poly_portable
 #define KPKE_INVNTT invntt_poly_portable
 #define KPKE_BASEMUL_ACC mlkem_basemul_acc_portable
@@ -98,6 +108,7 @@ const mlkem_kpke_impl mlkem_kpke_portable = {
 	.decrypt = kpke_portable_decrypt,
 	.encaps_prepare = encaps_prepare_portable,
 	.decaps_prepare = decaps_prepare_portable,
+	.ek_in_range = kpke_portable_ek_in_range,
 };
 
 const mlkem_kpke_impl *mlkem_kpke_select(void)

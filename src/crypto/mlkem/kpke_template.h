@@ -8,6 +8,8 @@
  *   KPKE_GEN_MATRIX(mlkem_polyvec A[K], const uint8_t rho[32], int transposed),
  *   KPKE_NOISE4(mlkem_poly *4x, const uint8_t seed[32], uint8_t first_nonce),
  *   KPKE_NOISE1(mlkem_poly *, const uint8_t seed[32], uint8_t nonce),
+ *   KPKE_FROMBYTES(mlkem_poly *, const uint8_t[384]), KPKE_TOBYTES(uint8_t[384], const mlkem_poly *),
+ *   KPKE_RANGE_CHECK(mlkem_poly *scratch, const uint8_t[384]) (1 if all 12-bit values < q),
  * all with the contracts of the portable versions, and KPKE_NAME(x) to name
  * the three entry points. Every secret intermediate is wiped before return. */
 #include <string.h>
@@ -16,6 +18,16 @@
 #include "crypto/mlkem/kpke.h"
 #include "crypto/mlkem/poly.h"
 #include "util/mem.h"
+
+/* ek_in_range: FIPS 203 §7.2 on the t_hat part of ek (public). */
+static int KPKE_NAME(ek_in_range)(const uint8_t ek[MLKEM_EK_BYTES])
+{
+	mlkem_poly t;
+	int ok = 1;
+	for (unsigned int i = 0; i < MLKEM_K; i++)
+		ok &= KPKE_RANGE_CHECK(&t, ek + i * MLKEM_POLYBYTES);
+	return ok;
+}
 
 static void KPKE_NAME(keygen)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_DKPKE_BYTES],
 			      const uint8_t rho_sigma[2 * MLKEM_SYMBYTES])
@@ -40,8 +52,8 @@ static void KPKE_NAME(keygen)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_D
 		mlkem_poly_tomont(&t);
 		mlkem_poly_add(&t, &t, &e.v[i]);
 		mlkem_poly_reduce(&t);
-		mlkem_poly_tobytes(ek + i * MLKEM_POLYBYTES, &t);
-		mlkem_poly_tobytes(dk_pke + i * MLKEM_POLYBYTES, &s.v[i]);
+		KPKE_TOBYTES(ek + i * MLKEM_POLYBYTES, &t);
+		KPKE_TOBYTES(dk_pke + i * MLKEM_POLYBYTES, &s.v[i]);
 	}
 	memcpy(ek + MLKEM_POLYVECBYTES, rho, MLKEM_SYMBYTES);
 	pqtun_memzero(&s, sizeof(s));
@@ -61,7 +73,7 @@ static void KPKE_NAME(encrypt_with_matrix)(uint8_t c[MLKEM_CT_BYTES],
 	mlkem_poly u, v, e2, mu;
 
 	for (unsigned int i = 0; i < MLKEM_K; i++)
-		mlkem_poly_frombytes(&t_hat.v[i], ek + i * MLKEM_POLYBYTES);
+		KPKE_FROMBYTES(&t_hat.v[i], ek + i * MLKEM_POLYBYTES);
 	KPKE_NOISE4(y.v, r, 0);
 	KPKE_NOISE4(e1.v, r, MLKEM_K);
 	KPKE_NOISE1(&e2, r, 2 * MLKEM_K);
@@ -111,7 +123,7 @@ static void KPKE_NAME(decrypt)(uint8_t m[MLKEM_SYMBYTES], const uint8_t dk_pke[M
 	for (unsigned int i = 0; i < MLKEM_K; i++) {
 		mlkem_poly_decompress_du(&u.v[i], c + i * MLKEM_POLYCOMP_DU_BYTES);
 		KPKE_NTT(&u.v[i]);
-		mlkem_poly_frombytes(&s_hat.v[i], dk_pke + i * MLKEM_POLYBYTES);
+		KPKE_FROMBYTES(&s_hat.v[i], dk_pke + i * MLKEM_POLYBYTES);
 	}
 	mlkem_poly_decompress_dv(&v, c + MLKEM_K * MLKEM_POLYCOMP_DU_BYTES);
 	KPKE_MULCACHE(&u_cache, &u);

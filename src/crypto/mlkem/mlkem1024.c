@@ -19,10 +19,7 @@ int pqtun_mlkem1024_ek_valid(const uint8_t *ek, size_t ek_len)
 {
 	if (!ek || ek_len != MLKEM_EK_BYTES)
 		return 0;
-	int ok = 1;
-	for (unsigned int i = 0; i < MLKEM_K; i++)
-		ok &= mlkem_poly_bytes_in_range(ek + i * MLKEM_POLYBYTES);
-	return ok;
+	return mlkem_kpke_select()->ek_in_range(ek);
 }
 
 int pqtun_mlkem1024_dk_valid(const uint8_t *dk, size_t dk_len)

@@ -1,0 +1,70 @@
+/* AVX2 12-bit packing: 24 bytes <-> 16 coefficients per step. */
+#include "crypto/mlkem/poly_avx2.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+/* 16 values of 12 bits from the 24 bytes at p (p[0..31] readable). */
+static inline __m256i decode12_step(const uint8_t *p)
+{
+	/* Low half: bytes 0..11; high half (holding bytes 8..23) uses its
+	 * bytes 4..15. Each 3 bytes give the 16-bit lanes (b0, b1), (b1, b2). */
+	const __m256i spread = _mm256_setr_epi8(0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11,
+						4, 5, 5, 6, 7, 8, 8, 9, 10, 11, 11, 12, 13, 14, 14, 15);
+	__m256i v = _mm256_loadu_si256((const __m256i *)p);
+	v = _mm256_permute4x64_epi64(v, 0x94);
+	v = _mm256_shuffle_epi8(v, spread);
+	v = _mm256_blend_epi16(v, _mm256_srli_epi16(v, 4), 0xaa);
+	return _mm256_and_si256(v, _mm256_set1_epi16(0x0fff));
+}
+
+int mlkem_poly_frombytes_avx2(mlkem_poly *r, const uint8_t a[MLKEM_POLYBYTES])
+{
+	const __m256i qm1 = _mm256_set1_epi16(MLKEM_Q - 1), q = _mm256_set1_epi16(MLKEM_Q);
+	__m256i bad = _mm256_setzero_si256();
+	uint8_t last[32];
+
+	for (unsigned int i = 0; i < 16; i++) {
+		const uint8_t *p = a + 24 * i;
+		if (i == 15) { /* the final step must not read past the input */
+			memcpy(last, p, 24);
+			memset(last + 24, 0, 8);
+			p = last;
+		}
+		__m256i v = decode12_step(p);
+		__m256i over = _mm256_cmpgt_epi16(v, qm1);
+		bad = _mm256_or_si256(bad, over);
+		v = _mm256_sub_epi16(v, _mm256_and_si256(over, q));
+		_mm256_store_si256((__m256i *)&r->c[16 * i], v);
+	}
+	return _mm256_testz_si256(bad, bad);
+}
+
+void mlkem_poly_tobytes_avx2(uint8_t r[MLKEM_POLYBYTES], const mlkem_poly *a)
+{
+	const __m256i q = _mm256_set1_epi16(MLKEM_Q);
+	const __m256i mul = _mm256_set1_epi32(1 | (1 << 28)); /* (1, 4096) per pair */
+	/* Bytes 0,1,2 of each 32-bit lane, packed to the front of each half. */
+	const __m256i pack = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+					      0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+	uint8_t last[32];
+
+	for (unsigned int i = 0; i < 16; i++) {
+		__m256i v = _mm256_load_si256((const __m256i *)&a->c[16 * i]);
+		/* caddq: map (-q, q) to [0, q) */
+		v = _mm256_add_epi16(v, _mm256_and_si256(_mm256_srai_epi16(v, 15), q));
+		/* pairs (c0, c1) -> c0 + 4096 c1 in 32 bits */
+		v = _mm256_madd_epi16(v, mul);
+		v = _mm256_shuffle_epi8(v, pack);
+		__m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
+		uint8_t *o = r + 24 * i;
+		if (i < 15) {
+			_mm_storeu_si128((__m128i *)o, lo);
+			_mm_storeu_si128((__m128i *)(o + 12), hi);
+		} else { /* the final step must not write past the output */
+			_mm_storeu_si128((__m128i *)last, lo);
+			_mm_storeu_si128((__m128i *)(last + 12), hi);
+			memcpy(o, last, 24);
+		}
+	}
+}
