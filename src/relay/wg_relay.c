@@ -15,6 +15,7 @@
 #include "relay/wg_sync.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/timeutil.h"
 #include "wg/backend.h"
 
 struct pqtun_wg_relay {
@@ -28,6 +29,7 @@ struct pqtun_wg_relay {
 	int loaded;               /* state file read: saving it is safe */
 	int read_failing;         /* last snapshot failed (log once per outage) */
 	int kicked;               /* a registration happened: recompute the poll interval */
+	unsigned last_sync_ms;    /* duration of the last reconciliation (dump + set) */
 	pthread_t thread;
 	struct wg_relay_state state;
 };
@@ -65,6 +67,7 @@ static int apply_locked(struct pqtun_wg_relay *r, const struct pqtun_wg_device *
 static void sync_locked(struct pqtun_wg_relay *r)
 {
 	char err[PQTUN_WG_ERRLEN];
+	uint64_t t0 = pqtun_now_ms();
 	struct pqtun_wg_device *snap = NULL, *set = pqtun_wg_device_new(r->ifname);
 	if (!set)
 		return;
@@ -86,6 +89,7 @@ static void sync_locked(struct pqtun_wg_relay *r)
 		save_locked(r);
 	pqtun_wg_device_free(snap);
 	pqtun_wg_device_free(set);
+	r->last_sync_ms = (unsigned)(pqtun_now_ms() - t0);
 }
 
 /* Poller thread: reconcile every poll_ms, or fast_poll_ms while a new ephemeral peer awaits its handshake. */
@@ -94,7 +98,13 @@ static void *poller(void *arg)
 	struct pqtun_wg_relay *r = arg;
 	pthread_mutex_lock(&r->lock);
 	while (!r->stopping) {
-		unsigned ms = wg_sync_pending(&r->state, wall_s()) ? r->fast_poll_ms : r->poll_ms;
+		/* Dumps of big devices are not free: keep the poller below ~20 %
+		 * of a CPU while fast and ~5 % otherwise. */
+		int fast = wg_sync_pending(&r->state, wall_s());
+		unsigned ms = fast ? r->fast_poll_ms : r->poll_ms;
+		unsigned floor_ms = r->last_sync_ms * (fast ? 5u : 20u);
+		if (ms < floor_ms)
+			ms = floor_ms;
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += ms / 1000;
