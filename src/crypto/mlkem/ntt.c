@@ -47,11 +47,15 @@ static inline void ct_bfly8(int16_t *restrict a, int16_t *restrict b, int16_t ze
 	}
 }
 
-static inline void gs_bfly8(int16_t *restrict a, int16_t *restrict b, int16_t zeta, int16_t zq)
+/* Gentleman-Sande butterflies; the sum is reduced only when reduce is set
+ * (see mlkem_invntt_portable for the bounds). */
+static inline void gs_bfly8(int16_t *restrict a, int16_t *restrict b, int16_t zeta, int16_t zq,
+			    int reduce)
 {
 	for (unsigned int j = 0; j < 8; j++) {
 		int16_t t = a[j];
-		a[j] = mlkem_barrett_reduce((int16_t)(t + b[j]));
+		int16_t sum = (int16_t)(t + b[j]);
+		a[j] = reduce ? mlkem_barrett_reduce(sum) : sum;
 		b[j] = fqmul_hi((int16_t)(b[j] - t), zeta, zq);
 	}
 }
@@ -98,37 +102,41 @@ void mlkem_ntt_portable(int16_t c[MLKEM_N])
 void mlkem_invntt_portable(int16_t c[MLKEM_N])
 {
 	/* 1441 = 2^32 / 128 mod q: scales by 1/128 and by 2^16 after the
-	 * final Montgomery multiplication. */
+	 * final Montgomery multiplication. Bounds: a sum of two values below
+	 * bq is below 2bq, a product is below q; starting below q, sums are
+	 * reduced (to |x| <= q/2) in the len 8 and len 64 layers only, so no
+	 * value exceeds 8q < 2^15. */
 	const int16_t f = 1441;
 	unsigned int k = 31;
 	/* len 2 and len 4 together per group of 8 coefficients (the inverse
 	 * of the forward pass: zetas[127 - 2g], zetas[126 - 2g], then
-	 * zetas[63 - g]). */
+	 * zetas[63 - g]); sums not reduced. */
 	for (unsigned int g = 0; g < MLKEM_N / 8; g++) {
 		int16_t *p = &c[8 * g];
 		int16_t x0 = p[0], x1 = p[1], x2 = p[2], x3 = p[3];
 		int16_t x4 = p[4], x5 = p[5], x6 = p[6], x7 = p[7], t;
 		int16_t z = mlkem_zetas[127 - 2 * g], zq = zeta_qinv(z);
-		t = x0; x0 = mlkem_barrett_reduce((int16_t)(t + x2)); x2 = fqmul_hi((int16_t)(x2 - t), z, zq);
-		t = x1; x1 = mlkem_barrett_reduce((int16_t)(t + x3)); x3 = fqmul_hi((int16_t)(x3 - t), z, zq);
+		t = x0; x0 = (int16_t)(t + x2); x2 = fqmul_hi((int16_t)(x2 - t), z, zq);
+		t = x1; x1 = (int16_t)(t + x3); x3 = fqmul_hi((int16_t)(x3 - t), z, zq);
 		z = mlkem_zetas[126 - 2 * g];
 		zq = zeta_qinv(z);
-		t = x4; x4 = mlkem_barrett_reduce((int16_t)(t + x6)); x6 = fqmul_hi((int16_t)(x6 - t), z, zq);
-		t = x5; x5 = mlkem_barrett_reduce((int16_t)(t + x7)); x7 = fqmul_hi((int16_t)(x7 - t), z, zq);
+		t = x4; x4 = (int16_t)(t + x6); x6 = fqmul_hi((int16_t)(x6 - t), z, zq);
+		t = x5; x5 = (int16_t)(t + x7); x7 = fqmul_hi((int16_t)(x7 - t), z, zq);
 		z = mlkem_zetas[63 - g];
 		zq = zeta_qinv(z);
-		t = x0; x0 = mlkem_barrett_reduce((int16_t)(t + x4)); x4 = fqmul_hi((int16_t)(x4 - t), z, zq);
-		t = x1; x1 = mlkem_barrett_reduce((int16_t)(t + x5)); x5 = fqmul_hi((int16_t)(x5 - t), z, zq);
-		t = x2; x2 = mlkem_barrett_reduce((int16_t)(t + x6)); x6 = fqmul_hi((int16_t)(x6 - t), z, zq);
-		t = x3; x3 = mlkem_barrett_reduce((int16_t)(t + x7)); x7 = fqmul_hi((int16_t)(x7 - t), z, zq);
+		t = x0; x0 = (int16_t)(t + x4); x4 = fqmul_hi((int16_t)(x4 - t), z, zq);
+		t = x1; x1 = (int16_t)(t + x5); x5 = fqmul_hi((int16_t)(x5 - t), z, zq);
+		t = x2; x2 = (int16_t)(t + x6); x6 = fqmul_hi((int16_t)(x6 - t), z, zq);
+		t = x3; x3 = (int16_t)(t + x7); x7 = fqmul_hi((int16_t)(x7 - t), z, zq);
 		p[0] = x0; p[1] = x1; p[2] = x2; p[3] = x3;
 		p[4] = x4; p[5] = x5; p[6] = x6; p[7] = x7;
 	}
 	for (unsigned int len = 8; len <= 128; len <<= 1) {
+		int reduce = (len == 8 || len == 64);
 		for (unsigned int start = 0; start < MLKEM_N; start += 2 * len) {
 			int16_t zeta = mlkem_zetas[k--], zq = zeta_qinv(zeta);
 			for (unsigned int j = start; j < start + len; j += 8)
-				gs_bfly8(&c[j], &c[j + len], zeta, zq);
+				gs_bfly8(&c[j], &c[j + len], zeta, zq, reduce);
 		}
 	}
 	const int16_t fq = zeta_qinv(f);

@@ -132,11 +132,13 @@ static inline void ct_bfly(__m256i *a, __m256i *b, __m256i z, __m256i zq)
 	*a = _mm256_add_epi16(*a, t);
 }
 
-/* Gentleman-Sande butterfly: (a, b) <- (reduce(a + b), z (b - a)). */
-static inline void gs_bfly(__m256i *a, __m256i *b, __m256i z, __m256i zq)
+/* Gentleman-Sande butterfly: (a, b) <- (a + b, z (b - a)), the sum reduced
+ * when reduce is set (the same layers as the portable code). */
+static inline void gs_bfly(__m256i *a, __m256i *b, __m256i z, __m256i zq, int reduce)
 {
 	__m256i t = *a;
-	*a = barrett_v(_mm256_add_epi16(t, *b));
+	__m256i sum = _mm256_add_epi16(t, *b);
+	*a = reduce ? barrett_v(sum) : sum;
 	*b = fqmul_v(_mm256_sub_epi16(*b, t), z, zq);
 }
 
@@ -242,13 +244,13 @@ void mlkem_invntt_avx2(int16_t c[MLKEM_N])
 	transpose16(r);
 	for (int g = 0; g < 4; g++)
 		for (int j = 4 * g; j < 4 * g + 2; j++)
-			gs_bfly(&r[j], &r[j + 2], tw(TW_INV2_0 + g), tw_q(TW_INV2_0 + g));
+			gs_bfly(&r[j], &r[j + 2], tw(TW_INV2_0 + g), tw_q(TW_INV2_0 + g), 0);
 	for (int j = 0; j < 4; j++) {
-		gs_bfly(&r[j], &r[j + 4], tw(TW_INV4LO), tw_q(TW_INV4LO));
-		gs_bfly(&r[j + 8], &r[j + 12], tw(TW_INV4HI), tw_q(TW_INV4HI));
+		gs_bfly(&r[j], &r[j + 4], tw(TW_INV4LO), tw_q(TW_INV4LO), 0);
+		gs_bfly(&r[j + 8], &r[j + 12], tw(TW_INV4HI), tw_q(TW_INV4HI), 0);
 	}
 	for (int j = 0; j < 8; j++)
-		gs_bfly(&r[j], &r[j + 8], tw(TW_INV8), tw_q(TW_INV8));
+		gs_bfly(&r[j], &r[j + 8], tw(TW_INV8), tw_q(TW_INV8), 1);
 	transpose16(r);
 
 	unsigned int k = 15;
@@ -257,7 +259,7 @@ void mlkem_invntt_avx2(int16_t c[MLKEM_N])
 			__m256i z = bcast(mlkem_zetas[k]), zq = bcast_q(mlkem_zetas[k]);
 			k--;
 			for (unsigned int j = start; j < start + dist; j++)
-				gs_bfly(&r[j], &r[j + dist], z, zq);
+				gs_bfly(&r[j], &r[j + dist], z, zq, dist == 4);
 		}
 	}
 	/* 1441 = 2^32 / 128 mod q, as in the portable code. */
