@@ -40,14 +40,17 @@ static int64_t wall_s(void)
 	return (int64_t)time(NULL);
 }
 
-/* Save the state file (lock held); errors are logged. */
-static void save_locked(struct pqtun_wg_relay *r)
+/* Save the state file (lock held); errors are logged and returned (-1). */
+static int save_locked(struct pqtun_wg_relay *r)
 {
 	char err[512];
 	if (!r->loaded)
-		return;
-	if (wg_state_save(&r->state, r->state_path, err, sizeof(err)) != 0)
+		return 0;
+	if (wg_state_save(&r->state, r->state_path, err, sizeof(err)) != 0) {
 		log_error("relay: %s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* Apply the changes in set (if any). Returns 0 or a negative errno. */
@@ -282,8 +285,14 @@ int pqtun_wg_relay_create(struct pqtun_wg_relay **out, const struct pqtun_wg_rel
 			 r->state.n, r->state_path);
 	pthread_mutex_lock(&r->lock);
 	sync_locked(r); /* reconcile with WireGuard's actual peers */
-	save_locked(r); /* and make sure the state file is writable now */
+	int saved = save_locked(r); /* and make sure the state file is writable now */
 	pthread_mutex_unlock(&r->lock);
+	if (saved != 0) {
+		snprintf(err, errlen, "cannot write the relay state file %s", r->state_path);
+		r->loaded = 0; /* nothing to save on the way out */
+		pqtun_wg_relay_free(r);
+		return -1;
+	}
 	if (pthread_create(&r->thread, NULL, poller, r) != 0) {
 		pqtun_wg_relay_free(r);
 		snprintf(err, errlen, "cannot start the peer poller thread");
@@ -301,9 +310,12 @@ int pqtun_wg_relay_default_listen(const char *ifname, char *out, size_t outlen, 
 		snprintf(err, errlen, "cannot list interface addresses: %s", strerror(errno));
 		return -1;
 	}
-	int rc = -1;
+	int rc = -1, seen = 0;
 	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, ifname))
+		if (strcmp(i->ifa_name, ifname))
+			continue;
+		seen = 1;
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
 			continue;
 		char a[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, a, sizeof(a));
@@ -312,7 +324,9 @@ int pqtun_wg_relay_default_listen(const char *ifname, char *out, size_t outlen, 
 		break;
 	}
 	freeifaddrs(ifa);
-	if (rc != 0)
+	if (rc != 0 && !seen)
+		snprintf(err, errlen, "%s: no such interface", ifname);
+	else if (rc != 0)
 		snprintf(err, errlen, "%s has no IPv4 address to listen on; give --listen ADDR:PORT", ifname);
 	return rc;
 }
