@@ -106,7 +106,9 @@ unsigned pqtun_exchange_timeout_ms(unsigned attempt);
  * fills result (PSK when opts->post_quantum) and returns 0; otherwise returns
  * a pqtun_exchange_error, result->psk is zero and rpc_status/rpc_message say
  * what the relay answered if it answered. The connection uses MSS 496 and
- * everything finishes within opts->timeout_ms. KEM secret keys and shared
+ * everything finishes within opts->timeout_ms (except resolving a host name,
+ * which getaddrinfo does not bound: pass an address, as the in-tunnel
+ * gateway is). KEM secret keys and shared
  * secrets are wiped before returning. Free result with
  * pqtun_exchange_result_clear (also wipes the PSK). Thread-safe. */
 int pqtun_exchange(const struct pqtun_exchange_options *opts,
