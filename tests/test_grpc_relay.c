@@ -706,13 +706,17 @@ static void test_client_stops_reading(void **state)
 }
 
 static int hc_status = -1;
+static unsigned hc_seen; /* bit per grpc-status value seen */
 
 static int hc_on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_t namelen,
 			const uint8_t *value, size_t valuelen, uint8_t flags, void *ud)
 {
 	(void)s; (void)f; (void)flags; (void)ud;
-	if (namelen == 11 && memcmp(name, "grpc-status", 11) == 0)
+	if (namelen == 11 && memcmp(name, "grpc-status", 11) == 0) {
 		hc_status = grpc_status_parse((const char *)value, valuelen);
+		if (hc_status >= 0 && hc_status < 32)
+			hc_seen |= 1u << hc_status;
+	}
 	return 0;
 }
 
@@ -823,6 +827,80 @@ static void test_pings_do_not_keep_idle_connection(void **state)
 	close(fd);
 }
 
+static ssize_t stall_read(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length,
+			  uint32_t *flags, nghttp2_data_source *src, void *ud)
+{
+	(void)s; (void)id; (void)flags; (void)ud;
+	int *sent = src->ptr;
+	if (*sent)
+		return NGHTTP2_ERR_DEFERRED; /* never finishes the request */
+	*sent = 1;
+	memset(buf, 0, 105 < length ? 105 : length);
+	grpc_frame_prefix(buf, 2u << 20); /* too large: answered at once */
+	return 105 < (ssize_t)length ? 105 : (ssize_t)length;
+}
+
+/* After one good request, a stream that announces an oversize message, gets
+ * its RESOURCE_EXHAUSTED and then stays open without finishing: the relay
+ * closes the connection after the read timeout (0.5 s here). */
+static void test_stalled_stream_after_early_error(void **state)
+{
+	(void)state;
+	int fd = raw_connect();
+	nghttp2_session_callbacks *cbs;
+	nghttp2_session *sess;
+	nghttp2_session_callbacks_new(&cbs);
+	nghttp2_session_callbacks_set_on_header_callback(cbs, hc_on_header);
+	nghttp2_session_client_new(&sess, cbs, NULL);
+	nghttp2_session_callbacks_del(cbs);
+	nghttp2_submit_settings(sess, NGHTTP2_FLAG_NONE, NULL, 0);
+	size_t len;
+	uint8_t *frame = make_request(32, 32, 1, 0, NULL, 0, 0, &len);
+	struct { const uint8_t *p; size_t n; } body = { frame, len };
+	const nghttp2_nv hdrs[] = {
+		{ (uint8_t *)":method", (uint8_t *)"POST", 7, 4, 0 },
+		{ (uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0 },
+		{ (uint8_t *)":path", (uint8_t *)GRPC_METHOD_PATH, 5, strlen(GRPC_METHOD_PATH), 0 },
+		{ (uint8_t *)":authority", (uint8_t *)"x", 10, 1, 0 },
+		{ (uint8_t *)"content-type", (uint8_t *)"application/grpc", 12, 16, 0 },
+		{ (uint8_t *)"te", (uint8_t *)"trailers", 2, 8, 0 },
+	};
+	nghttp2_data_provider good = { .source.ptr = &body, .read_callback = body_read };
+	nghttp2_submit_request(sess, NULL, hdrs, 6, &good, NULL);
+	int stalled_sent = 0;
+	hc_seen = 0;
+	nghttp2_data_provider stall = { .source.ptr = &stalled_sent, .read_callback = stall_read };
+	nghttp2_submit_request(sess, NULL, hdrs, 6, &stall, NULL);
+	hc_status = -1;
+	uint64_t start = pqtun_now_ms(), deadline = start + 5000;
+	int closed = 0, saw_exhausted = 0;
+	uint8_t buf[16384];
+	while (!closed && pqtun_ms_until(deadline) > 0) {
+		const uint8_t *out;
+		ssize_t n;
+		while ((n = nghttp2_session_mem_send(sess, &out)) > 0)
+			if (send(fd, out, (size_t)n, MSG_NOSIGNAL) < 0)
+				closed = 1;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 100) > 0) {
+			ssize_t r = recv(fd, buf, sizeof(buf), 0);
+			if (r <= 0)
+				closed = 1;
+			else
+				nghttp2_session_mem_recv(sess, buf, (size_t)r);
+		}
+		saw_exhausted = (hc_seen >> PQTUN_GRPC_RESOURCE_EXHAUSTED) & 1;
+	}
+	uint64_t took = pqtun_now_ms() - start;
+	assert_true(saw_exhausted);
+	assert_true(closed);
+	assert_true(took < 3000);
+	nghttp2_session_del(sess);
+	free(frame);
+	close(fd);
+	assert_relay_serves();
+}
+
 static void test_connection_cap(void **state)
 {
 	(void)state;
@@ -866,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_client_stops_reading),
 		cmocka_unit_test(test_half_close_gets_answer),
 		cmocka_unit_test(test_pings_do_not_keep_idle_connection),
+		cmocka_unit_test(test_stalled_stream_after_early_error),
 		cmocka_unit_test(test_connection_cap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -660,7 +660,10 @@ static void relay_tick(struct relay *r)
 		for (struct relay_stream *s = c->streams; s; s = s->next) {
 			if (!s->responded && s->deadline_ms && now >= s->deadline_ms)
 				stream_respond_error(s, PQTUN_GRPC_DEADLINE_EXCEEDED, "deadline exceeded");
-			if (!s->dispatched && !s->responded && now - s->start_ms >= cfg->read_timeout_ms)
+			/* Any stream older than read_timeout that is not waiting for a
+			 * worker: a request that did not arrive, or a client that got
+			 * an early error and keeps its side of the stream open. */
+			if (!(s->dispatched && !s->responded) && now - s->start_ms >= cfg->read_timeout_ms)
 				receiving = 1;
 		}
 		if (receiving)
