@@ -47,15 +47,25 @@ static inline void ct_bfly8(int16_t *restrict a, int16_t *restrict b, int16_t ze
 	}
 }
 
-/* Gentleman-Sande butterflies; the sum is reduced only when reduce is set
- * (see mlkem_invntt_portable for the bounds). */
-static inline void gs_bfly8(int16_t *restrict a, int16_t *restrict b, int16_t zeta, int16_t zq,
-			    int reduce)
+/* Gentleman-Sande butterflies a[j], b[j] for j < 8: the sum is reduced in
+ * gs_bfly8_reduce and left as is in gs_bfly8_lazy (see
+ * mlkem_invntt_portable for the bounds). Two functions, so that each inner
+ * loop stays branch-free and vectorises. */
+static inline void gs_bfly8_reduce(int16_t *restrict a, int16_t *restrict b, int16_t zeta,
+				   int16_t zq)
 {
 	for (unsigned int j = 0; j < 8; j++) {
 		int16_t t = a[j];
-		int16_t sum = (int16_t)(t + b[j]);
-		a[j] = reduce ? mlkem_barrett_reduce(sum) : sum;
+		a[j] = mlkem_barrett_reduce((int16_t)(t + b[j]));
+		b[j] = fqmul_hi((int16_t)(b[j] - t), zeta, zq);
+	}
+}
+
+static inline void gs_bfly8_lazy(int16_t *restrict a, int16_t *restrict b, int16_t zeta, int16_t zq)
+{
+	for (unsigned int j = 0; j < 8; j++) {
+		int16_t t = a[j];
+		a[j] = (int16_t)(t + b[j]);
 		b[j] = fqmul_hi((int16_t)(b[j] - t), zeta, zq);
 	}
 }
@@ -132,11 +142,15 @@ void mlkem_invntt_portable(int16_t c[MLKEM_N])
 		p[4] = x4; p[5] = x5; p[6] = x6; p[7] = x7;
 	}
 	for (unsigned int len = 8; len <= 128; len <<= 1) {
-		int reduce = (len == 8 || len == 64);
+		int reduce = (len == 8 || len == 64); /* public */
 		for (unsigned int start = 0; start < MLKEM_N; start += 2 * len) {
 			int16_t zeta = mlkem_zetas[k--], zq = zeta_qinv(zeta);
-			for (unsigned int j = start; j < start + len; j += 8)
-				gs_bfly8(&c[j], &c[j + len], zeta, zq, reduce);
+			for (unsigned int j = start; j < start + len; j += 8) {
+				if (reduce)
+					gs_bfly8_reduce(&c[j], &c[j + len], zeta, zq);
+				else
+					gs_bfly8_lazy(&c[j], &c[j + len], zeta, zq);
+			}
 		}
 	}
 	const int16_t fq = zeta_qinv(f);
