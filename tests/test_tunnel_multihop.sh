@@ -4,7 +4,8 @@
 # independent PSKs: each equal to its relay's, different from each other;
 # traffic reaches the exit's network (10.64.0.99, only on the exit); a
 # capture between client and entry shows only WireGuard UDP to the entry;
-# `down` leaves nothing behind.
+# `down` leaves nothing behind; a timeout at the entry relay is retried
+# from the start (both hops again).
 set -u
 PQTUN=${PQTUN:?path of the pqtun binary}
 SRC=${PQTUN_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -58,5 +59,39 @@ wgpk=$(tcpdump -n -r "$NETNS_TMP/c-e.pcap" 'udp and host 10.203.0.1 and port 518
 ip netns exec "$C" "$PQTUN" -q down "$CIF" || bad "down failed"
 left=$(tunnel_leftovers "$C" "$CIF")
 [ -z "$left" ] || bad "left behind after down: $left"
+# Retry in multihop: the entry relay is silent during the first attempt, so
+# attempt 1 gets the exit PSK and then times out at the entry; the client
+# re-establishes the full two-hop configuration and negotiates both again.
+# (Unscaled timeouts: the relays still hold the first run's ephemeral peers
+# and hand the allowed IPs back to the normal peer only when their poller
+# sees its handshake, which can cost the first exit handshake ~5 s.)
+tunnel_relay_silence "$E" on
+netns_bg "$C" "$NETNS_TMP/up2.log" "$PQTUN" up --timeout-scale 1 --max-attempts 3 "$NETNS_TMP/$CIF.conf"
+up_pid=$NETNS_LAST_PID
+n=0
+while ! grep -q "exit relay .*exchange attempt 2/3" "$NETNS_TMP/up2.log"; do
+	[ $n -lt 600 ] || break
+	sleep 0.05
+	n=$((n + 1))
+done
+tunnel_relay_silence "$E" off
+wait "$up_pid"
+rc=$?
+netns_kill "$up_pid"
+if [ $rc != 0 ]; then
+	bad "multihop retry: up failed: $(tail -3 "$NETNS_TMP/up2.log")"
+else
+	grep -q "entry relay .*attempt 1: the exchange timed out" "$NETNS_TMP/up2.log" || bad "multihop retry: entry timeout not logged"
+	order=$(grep -o -E "^pqtun: info: (entry|exit) relay [^:]*:[0-9]*: exchange attempt" "$NETNS_TMP/up2.log" | awk '{print $3}' | xargs)
+	[ "$order" = "exit entry exit entry" ] || bad "multihop retry: order '$order'"
+	eph=$(ip netns exec "$C" wg show "$CIF" public-key)
+	[ "$(tunnel_psk_of "$C" "$CIF" "$epub")" = "$(tunnel_psk_of "$E" "$EIF" "$eph")" ] || bad "multihop retry: entry PSK differs"
+	[ "$(tunnel_psk_of "$C" "$CIF" "$xpub")" = "$(tunnel_psk_of "$X" "$XIF" "$eph")" ] || bad "multihop retry: exit PSK differs"
+	ip netns exec "$C" ping -c 1 -w 12 10.64.0.99 >/dev/null || bad "multihop retry: no traffic to the exit"
+	ip netns exec "$C" "$PQTUN" -q down "$CIF" || bad "multihop retry: down failed"
+fi
+left=$(tunnel_leftovers "$C" "$CIF")
+[ -z "$left" ] || bad "multihop retry: left behind: $left"
+
 [ $fail = 0 ] && echo "PASS: multihop ($wgpk packets client<->entry, all WireGuard to the entry)"
 exit $fail
