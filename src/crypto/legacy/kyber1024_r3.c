@@ -58,13 +58,16 @@ int pqtun_kyber1024_encaps_derand(uint8_t ct[PQTUN_KYBER1024_CT_BYTES],
 				  const uint8_t pk[PQTUN_KYBER1024_PK_BYTES],
 				  const uint8_t coins[32])
 {
+	const mlkem_kpke_impl *impl = mlkem_kpke_select();
+	mlkem_polyvec at[MLKEM_K]; /* public */
 	uint8_t g_in[2 * MLKEM_SYMBYTES], kr[2 * MLKEM_SYMBYTES];
 
-	/* m = H(coins); (K_bar, r) = G(m || H(pk)). */
+	/* m = H(coins); (K_bar, r) = G(m || H(pk)); H(pk) and the matrix are
+	 * computed together from pk. */
 	sha3_256(g_in, coins, MLKEM_SYMBYTES);
-	sha3_256(g_in + MLKEM_SYMBYTES, pk, MLKEM_EK_BYTES);
+	impl->encaps_prepare(g_in + MLKEM_SYMBYTES, at, pk);
 	sha3_512(kr, g_in, sizeof(g_in));
-	mlkem_kpke_select()->encrypt(ct, pk, g_in, kr + MLKEM_SYMBYTES);
+	impl->encrypt_with_matrix(ct, at, pk, g_in, kr + MLKEM_SYMBYTES);
 	kdf(ss, kr, ct);
 	pqtun_memzero(g_in, sizeof(g_in));
 	pqtun_memzero(kr, sizeof(kr));
