@@ -31,6 +31,8 @@ cat >"$NETNS_TMP/$CIF.conf" <<EOC
 PrivateKey = $cpriv
 Address = 10.64.0.2/32, fd64::2/128
 PostUp = echo postup-ran-for-%i > $NETNS_TMP/postup
+PreDown = echo predown-%i >> $NETNS_TMP/downhooks
+PostDown = echo postdown-%i >> $NETNS_TMP/downhooks
 ConfigUpdate = echo "\$PQTUN_STAGE \$PQTUN_INTERFACE \$PQTUN_PUBLIC_KEY \$PQTUN_ENDPOINT \$PQTUN_POST_QUANTUM" >> $NETNS_TMP/updates
 [Peer]
 PublicKey = $rpub
@@ -77,6 +79,8 @@ final $CIF $eph 10.201.0.1:51820 1"
 fi
 
 ip netns exec "$C" "$PQTUN" down "$CIF" || bad "pqtun down failed"
+[ "$(cat "$NETNS_TMP/downhooks" 2>/dev/null | xargs)" = "predown-$CIF postdown-$CIF" ] ||
+	bad "PreDown/PostDown hooks ran as '$(cat "$NETNS_TMP/downhooks" 2>/dev/null | xargs)'"
 left=$(tunnel_leftovers "$C" "$CIF")
 [ -z "$left" ] || bad "left behind after down: $left"
 ip netns exec "$C" "$PQTUN" down "$CIF" 2>/dev/null && bad "down of an unknown tunnel succeeded"
@@ -88,7 +92,7 @@ classic=$(wg genpsk)
 printf '%s\n' "$classic" >"$NETNS_TMP/classic.psk"
 netns_wg "$R" set "${P}r" peer "$cpub" preshared-key "$NETNS_TMP/classic.psk"
 sed -e 's/^\[Interface\]$/[Interface]\nPostQuantum = false\nDaita = true/' \
-    -e "s|^\\[Peer\\]\$|[Peer]\\nPresharedKey = $classic|" -e '/^ConfigUpdate/d' -e '/^PostUp/d' \
+    -e "s|^\\[Peer\\]\$|[Peer]\\nPresharedKey = $classic|" -e '/^ConfigUpdate/d' -e '/^PostUp/d' -e '/^PreDown/d' -e '/^PostDown/d' \
 	"$NETNS_TMP/$CIF.conf" >"$NETNS_TMP/nopq/$CIF.conf"
 grep -q "PresharedKey = $classic" "$NETNS_TMP/nopq/$CIF.conf" || bad "test setup: no classic PSK in the config"
 if ip netns exec "$C" "$PQTUN" -q up --timeout-scale 0.5 --max-attempts 2 "$NETNS_TMP/nopq/$CIF.conf"; then
