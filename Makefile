@@ -6,6 +6,8 @@
 #   make demo       run the main job on a built-in default (scripts/demo)
 #   make bench      print KEM figures (pqtun bench)
 #   make fuzz       run every libFuzzer target FUZZ_SECONDS (default 60) each
+#   make check-valgrind  library tests under valgrind memcheck (no errors, no leaks)
+#   make soak       100,000 exchanges against a relay: no memory/fd growth
 #   make install    install binary, library, headers, man page, pkg-config
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -18,7 +20,7 @@ CTEST_ARGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 
-.PHONY: all deps build check check-fast check-asan check-fuzz fuzz demo bench install clean
+.PHONY: all deps build check check-fast check-asan check-fuzz check-valgrind soak fuzz demo bench install clean
 
 all: build
 
@@ -52,6 +54,12 @@ check-fuzz:
 
 fuzz:
 	scripts/fuzz --seconds $(FUZZ_SECONDS)
+
+check-valgrind: build
+	PQTUN_BUILD=$(BUILD) tests/test_hardening_valgrind.sh --all
+
+soak: build
+	PQTUN=$(BUILD)/pqtun PQTUN_BUILD=$(BUILD) tests/test_load_relay.sh --soak
 
 demo: deps
 	$(MAKE) build
