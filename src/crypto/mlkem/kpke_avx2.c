@@ -141,6 +141,7 @@ static void x4_run_jobs(x4_job *jobs, size_t njobs)
 	size_t next = 0;
 
 	memset(&st, 0, sizeof(st));
+	memset(out, 0, sizeof(out)); /* the sampler may read the padding */
 	for (;;) {
 		int busy = 0;
 		for (unsigned int l = 0; l < 4; l++) {
@@ -183,7 +184,8 @@ static void x4_run_jobs(x4_job *jobs, size_t njobs)
 			if (j->kind == JOB_HASH32) {
 				memcpy(j->out, out[l], 32);
 			} else {
-				j->ctr = mlkem_rej_uniform_avx2(j->coeffs, j->ctr, out[l], SHAKE128_RATE);
+				j->ctr = mlkem_rej_uniform_avx2_padded(j->coeffs, j->ctr, out[l],
+								       SHAKE128_RATE);
 				done = j->ctr >= MLKEM_N;
 			}
 			if (done)

@@ -11,7 +11,8 @@
  *   KPKE_FROMBYTES(mlkem_poly *, const uint8_t[384]), KPKE_TOBYTES(uint8_t[384], const mlkem_poly *),
  *   KPKE_RANGE_CHECK(mlkem_poly *scratch, const uint8_t[384]) (1 if all 12-bit values < q),
  * all with the contracts of the portable versions, and KPKE_NAME(x) to name
- * the three entry points. Every secret intermediate is wiped before return. */
+ * the entry points (keygen, encrypt, encrypt_with_matrix, decrypt,
+ * ek_in_range). Every secret intermediate is wiped before return. */
 #include <string.h>
 
 #include "crypto/mlkem/ct.h"

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "crypto/mlkem/params.h"
 #include "crypto/mlkem/reduce.h"
@@ -98,6 +99,12 @@ static inline int16_t mlkem_decompress(uint32_t y, unsigned int d)
 /* Writes the low n bytes of w, least significant first. */
 static inline void mlkem_store_le(uint8_t *o, uint64_t w, unsigned int n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n == 8) {
+		memcpy(o, &w, 8);
+		return;
+	}
+#endif
 	for (unsigned int k = 0; k < n; k++)
 		o[k] = (uint8_t)(w >> (8 * k));
 }

@@ -322,3 +322,17 @@ unsigned int mlkem_rej_uniform_avx2(int16_t r[MLKEM_N], unsigned int ctr, const 
 	}
 	return mlkem_rej_uniform(r, ctr, MLKEM_N, buf + pos, buflen - pos);
 }
+
+unsigned int mlkem_rej_uniform_avx2_padded(int16_t r[MLKEM_N], unsigned int ctr, const uint8_t *buf,
+					   size_t buflen)
+{
+	size_t pos = 0;
+	/* One 24-byte step per 32-byte load; the last load reads up to 8
+	 * bytes of padding, which the shuffle never selects. */
+	while (ctr + 16 <= MLKEM_N && pos + 24 <= buflen) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(buf + pos));
+		ctr = rej_step(r, ctr, _mm256_permute4x64_epi64(x, 0x94));
+		pos += 24;
+	}
+	return mlkem_rej_uniform(r, ctr, MLKEM_N, buf + pos, buflen - pos);
+}

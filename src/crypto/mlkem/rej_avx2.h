@@ -13,4 +13,9 @@
 unsigned int mlkem_rej_uniform_avx2(int16_t r[MLKEM_N], unsigned int ctr, const uint8_t *buf,
 				    size_t buflen);
 
+/* The same, for a buffer that stays readable (and initialised) for 8 bytes
+ * past buflen: every 24-byte step then runs vectorised. */
+unsigned int mlkem_rej_uniform_avx2_padded(int16_t r[MLKEM_N], unsigned int ctr, const uint8_t *buf,
+					   size_t buflen);
+
 #endif
