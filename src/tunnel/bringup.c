@@ -426,6 +426,10 @@ int pqtun_tunnel_up(struct pqtun_tunconf *conf, const struct pqtun_up_options *o
 	int ls = pqtun_state_load(&existing, conf->iface);
 	if (ls == 0)
 		pqtun_state_free(&existing);
+	if (ls < 0) { /* e.g. the state directory is not a directory */
+		snprintf(err, errlen, "cannot read state in %s: %s", pqtun_state_dir(), strerror(errno));
+		return -1;
+	}
 	if (ls != 1) {
 		char path[4200];
 		pqtun_state_path(path, sizeof(path), conf->iface);
