@@ -1,9 +1,9 @@
-/* AVX2 K-PKE: vector NTT/basemul (ntt_avx2.c) and four SHAKE instances at
- * once (fips202x4) for matrix sampling and noise. The K-PKE logic itself is
- * the shared template, compiled here with AVX2 enabled. */
+/* AVX2 K-PKE: vector NTT/basemul (ntt_avx2.c), four SHAKE instances at
+ * once (fips202x4) for matrix sampling and noise, and the 4-lane sponge
+ * scheduler (sponge_x4_avx2.c) that runs H(ek) and J(z || c) alongside
+ * matrix sampling. The K-PKE logic itself is the shared template, compiled
+ * here with AVX2 enabled. */
 #include "crypto/mlkem/kpke.h"
-
-#include <immintrin.h>
 
 #include <string.h>
 
@@ -13,6 +13,7 @@
 #include "crypto/mlkem/poly.h"
 #include "crypto/mlkem/poly_avx2.h"
 #include "crypto/mlkem/rej_avx2.h"
+#include "crypto/mlkem/sponge_x4_avx2.h"
 #include "util/mem.h"
 
 /* SampleNTT for the whole matrix, four entries (one row) at a time; same
@@ -79,127 +80,10 @@ static void noise1_avx2(mlkem_poly *r, const uint8_t seed[MLKEM_SYMBYTES], uint8
 	pqtun_memzero(buf, sizeof(buf));
 }
 
-/* A sponge job for the 4-way scheduler: absorb in (inlen bytes, given
- * rate and domain byte), then squeeze until the consumer is satisfied:
- * JOB_HASH32 keeps the first 32 output bytes, JOB_SAMPLE runs SampleNTT's
- * rejection step into coeffs until 256 coefficients are accepted. */
-enum { JOB_HASH32, JOB_SAMPLE };
-typedef struct {
-	const uint8_t *in;
-	size_t inlen, off;
-	unsigned int rate;
-	uint8_t ds, kind;
-	uint8_t *out;
-	int16_t *coeffs;
-	unsigned int ctr;
-} x4_job;
-
-/* XORs len bytes into lane l of st, starting at byte off of the rate part. */
-static void x4_xor_bytes(keccakx4_state *st, unsigned int l, size_t off, const uint8_t *in,
-			 size_t len)
-{
-	size_t b = 0;
-	for (; b + 8 <= len && (off + b) % 8 == 0; b += 8) {
-		uint64_t v;
-		memcpy(&v, in + b, 8);
-		st->s[4 * ((off + b) / 8) + l] ^= v;
-	}
-	for (; b < len; b++)
-		st->s[4 * ((off + b) / 8) + l] ^= (uint64_t)in[b] << (8 * ((off + b) % 8));
-}
-
-/* The first 21 words (168 bytes) of each lane into out[l], with 32-byte
- * stores (4x4 word transposes). */
-static void x4_extract(const keccakx4_state *st, uint8_t out[4][SHAKE128_RATE + 8])
-{
-	unsigned int i;
-	for (i = 0; i + 4 <= SHAKE128_RATE / 8; i += 4) {
-		__m256i l0 = _mm256_load_si256((const __m256i *)&st->s[4 * i]);
-		__m256i l1 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 4]);
-		__m256i l2 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 8]);
-		__m256i l3 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 12]);
-		__m256i t0 = _mm256_unpacklo_epi64(l0, l1), t1 = _mm256_unpackhi_epi64(l0, l1);
-		__m256i t2 = _mm256_unpacklo_epi64(l2, l3), t3 = _mm256_unpackhi_epi64(l2, l3);
-		_mm256_storeu_si256((__m256i *)(out[0] + 8 * i), _mm256_permute2x128_si256(t0, t2, 0x20));
-		_mm256_storeu_si256((__m256i *)(out[1] + 8 * i), _mm256_permute2x128_si256(t1, t3, 0x20));
-		_mm256_storeu_si256((__m256i *)(out[2] + 8 * i), _mm256_permute2x128_si256(t0, t2, 0x31));
-		_mm256_storeu_si256((__m256i *)(out[3] + 8 * i), _mm256_permute2x128_si256(t1, t3, 0x31));
-	}
-	for (; i < SHAKE128_RATE / 8; i++)
-		for (unsigned int l = 0; l < 4; l++)
-			memcpy(out[l] + 8 * i, &st->s[4 * i + l], 8);
-}
-
-/* Runs every job to completion, four at a time in the lanes of one 4-way
- * Keccak state; a lane that finishes takes the next job, so long hashes
- * and matrix sampling share permutations. Order jobs longest first. */
-static void x4_run_jobs(x4_job *jobs, size_t njobs)
-{
-	keccakx4_state st;
-	uint8_t out[4][SHAKE128_RATE + 8];
-	int job_of[4] = { -1, -1, -1, -1 }, squeezing[4] = { 0, 0, 0, 0 };
-	size_t next = 0;
-
-	memset(&st, 0, sizeof(st));
-	memset(out, 0, sizeof(out)); /* the sampler may read the padding */
-	for (;;) {
-		int busy = 0;
-		for (unsigned int l = 0; l < 4; l++) {
-			if (job_of[l] < 0 && next < njobs) {
-				job_of[l] = (int)next++;
-				squeezing[l] = 0;
-				for (unsigned int i = 0; i < 25; i++)
-					st.s[4 * i + l] = 0;
-			}
-			if (job_of[l] < 0)
-				continue;
-			busy = 1;
-			x4_job *j = &jobs[job_of[l]];
-			if (squeezing[l])
-				continue;
-			size_t rem = j->inlen - j->off;
-			if (rem >= j->rate) {
-				x4_xor_bytes(&st, l, 0, j->in + j->off, j->rate);
-				j->off += j->rate;
-			} else {
-				const uint8_t last = 0x80;
-				x4_xor_bytes(&st, l, 0, j->in + j->off, rem);
-				x4_xor_bytes(&st, l, rem, &j->ds, 1);
-				x4_xor_bytes(&st, l, j->rate - 1, &last, 1);
-				j->off = j->inlen;
-				squeezing[l] = 1;
-			}
-		}
-		if (!busy)
-			break;
-		keccakx4_permute(&st);
-		if (!(squeezing[0] | squeezing[1] | squeezing[2] | squeezing[3]))
-			continue;
-		x4_extract(&st, out);
-		for (unsigned int l = 0; l < 4; l++) {
-			if (job_of[l] < 0 || !squeezing[l])
-				continue;
-			x4_job *j = &jobs[job_of[l]];
-			int done = 1;
-			if (j->kind == JOB_HASH32) {
-				memcpy(j->out, out[l], 32);
-			} else {
-				j->ctr = mlkem_rej_uniform_avx2_padded(j->coeffs, j->ctr, out[l],
-								       SHAKE128_RATE);
-				done = j->ctr >= MLKEM_N;
-			}
-			if (done)
-				job_of[l] = -1;
-		}
-	}
-	pqtun_memzero(&st, sizeof(st));
-	pqtun_memzero(out, sizeof(out));
-}
-
 /* The 16 SampleNTT jobs of the transposed matrix (entry (i, j) from
  * rho || i || j), appended at jobs[0..15]; ext holds their inputs. */
-static void matrix_jobs(x4_job *jobs, uint8_t ext[16][MLKEM_SYMBYTES + 2], mlkem_polyvec at[MLKEM_K],
-			const uint8_t rho[MLKEM_SYMBYTES])
+static void matrix_jobs(mlkem_x4_job *jobs, uint8_t ext[16][MLKEM_SYMBYTES + 2],
+			mlkem_polyvec at[MLKEM_K], const uint8_t rho[MLKEM_SYMBYTES])
 {
 	for (unsigned int i = 0; i < MLKEM_K; i++)
 		for (unsigned int j = 0; j < MLKEM_K; j++) {
@@ -207,39 +91,39 @@ static void matrix_jobs(x4_job *jobs, uint8_t ext[16][MLKEM_SYMBYTES + 2], mlkem
 			memcpy(ext[n], rho, MLKEM_SYMBYTES);
 			ext[n][MLKEM_SYMBYTES] = (uint8_t)i;
 			ext[n][MLKEM_SYMBYTES + 1] = (uint8_t)j;
-			jobs[n] = (x4_job){ .in = ext[n], .inlen = MLKEM_SYMBYTES + 2,
-					    .rate = SHAKE128_RATE, .ds = 0x1f, .kind = JOB_SAMPLE,
-					    .coeffs = at[i].v[j].c };
+			jobs[n] = (mlkem_x4_job){ .in = ext[n], .inlen = MLKEM_SYMBYTES + 2,
+						  .rate = SHAKE128_RATE, .ds = 0x1f,
+						  .kind = MLKEM_X4_SAMPLE, .coeffs = at[i].v[j].c };
 		}
 }
 
 static void encaps_prepare_avx2(uint8_t h[MLKEM_SYMBYTES], mlkem_polyvec at[MLKEM_K],
 				const uint8_t ek[MLKEM_EK_BYTES])
 {
-	x4_job jobs[1 + 16];
+	mlkem_x4_job jobs[1 + 16];
 	uint8_t ext[16][MLKEM_SYMBYTES + 2];
-	jobs[0] = (x4_job){ .in = ek, .inlen = MLKEM_EK_BYTES, .rate = SHA3_256_RATE, .ds = 0x06,
-			    .kind = JOB_HASH32, .out = h };
+	jobs[0] = (mlkem_x4_job){ .in = ek, .inlen = MLKEM_EK_BYTES, .rate = SHA3_256_RATE,
+				  .ds = 0x06, .kind = MLKEM_X4_HASH32, .out = h };
 	matrix_jobs(jobs + 1, ext, at, ek + MLKEM_POLYVECBYTES);
-	x4_run_jobs(jobs, 17);
+	mlkem_x4_run_jobs(jobs, 17);
 }
 
 static void decaps_prepare_avx2(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_SS_BYTES],
 				mlkem_polyvec at[MLKEM_K], const uint8_t ek[MLKEM_EK_BYTES],
 				const uint8_t z[MLKEM_SYMBYTES], const uint8_t c[MLKEM_CT_BYTES])
 {
-	x4_job jobs[2 + 16];
+	mlkem_x4_job jobs[2 + 16];
 	uint8_t ext[16][MLKEM_SYMBYTES + 2];
 	uint8_t zc[MLKEM_SYMBYTES + MLKEM_CT_BYTES], kb[32];
 
 	memcpy(zc, z, MLKEM_SYMBYTES);
 	memcpy(zc + MLKEM_SYMBYTES, c, MLKEM_CT_BYTES);
-	jobs[0] = (x4_job){ .in = ek, .inlen = MLKEM_EK_BYTES, .rate = SHA3_256_RATE, .ds = 0x06,
-			    .kind = JOB_HASH32, .out = h };
-	jobs[1] = (x4_job){ .in = zc, .inlen = sizeof(zc), .rate = SHAKE256_RATE, .ds = 0x1f,
-			    .kind = JOB_HASH32, .out = kb };
+	jobs[0] = (mlkem_x4_job){ .in = ek, .inlen = MLKEM_EK_BYTES, .rate = SHA3_256_RATE,
+				  .ds = 0x06, .kind = MLKEM_X4_HASH32, .out = h };
+	jobs[1] = (mlkem_x4_job){ .in = zc, .inlen = sizeof(zc), .rate = SHAKE256_RATE,
+				  .ds = 0x1f, .kind = MLKEM_X4_HASH32, .out = kb };
 	matrix_jobs(jobs + 2, ext, at, ek + MLKEM_POLYVECBYTES);
-	x4_run_jobs(jobs, 18);
+	mlkem_x4_run_jobs(jobs, 18);
 	memcpy(k_bar, kb, MLKEM_SS_BYTES);
 	pqtun_memzero(zc, sizeof(zc));
 	pqtun_memzero(kb, sizeof(kb));

@@ -1,0 +1,111 @@
+/* The 4-lane sponge scheduler: each lane absorbs its job's input block by
+ * block (FIPS 202 padding), then squeezes into the job's consumer. */
+#include "crypto/mlkem/sponge_x4_avx2.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "crypto/fips202.h"
+#include "crypto/fips202x4.h"
+#include "crypto/mlkem/params.h"
+#include "crypto/mlkem/rej_avx2.h"
+#include "util/mem.h"
+
+/* XORs len bytes into lane l of st, starting at byte off of the rate part. */
+static void x4_xor_bytes(keccakx4_state *st, unsigned int l, size_t off, const uint8_t *in,
+			 size_t len)
+{
+	size_t b = 0;
+	for (; b + 8 <= len && (off + b) % 8 == 0; b += 8) {
+		uint64_t v;
+		memcpy(&v, in + b, 8);
+		st->s[4 * ((off + b) / 8) + l] ^= v;
+	}
+	for (; b < len; b++)
+		st->s[4 * ((off + b) / 8) + l] ^= (uint64_t)in[b] << (8 * ((off + b) % 8));
+}
+
+/* The first 21 words (168 bytes) of each lane into out[l], with 32-byte
+ * stores (4x4 word transposes). */
+static void x4_extract(const keccakx4_state *st, uint8_t out[4][SHAKE128_RATE + 8])
+{
+	unsigned int i;
+	for (i = 0; i + 4 <= SHAKE128_RATE / 8; i += 4) {
+		__m256i l0 = _mm256_load_si256((const __m256i *)&st->s[4 * i]);
+		__m256i l1 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 4]);
+		__m256i l2 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 8]);
+		__m256i l3 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 12]);
+		__m256i t0 = _mm256_unpacklo_epi64(l0, l1), t1 = _mm256_unpackhi_epi64(l0, l1);
+		__m256i t2 = _mm256_unpacklo_epi64(l2, l3), t3 = _mm256_unpackhi_epi64(l2, l3);
+		_mm256_storeu_si256((__m256i *)(out[0] + 8 * i), _mm256_permute2x128_si256(t0, t2, 0x20));
+		_mm256_storeu_si256((__m256i *)(out[1] + 8 * i), _mm256_permute2x128_si256(t1, t3, 0x20));
+		_mm256_storeu_si256((__m256i *)(out[2] + 8 * i), _mm256_permute2x128_si256(t0, t2, 0x31));
+		_mm256_storeu_si256((__m256i *)(out[3] + 8 * i), _mm256_permute2x128_si256(t1, t3, 0x31));
+	}
+	for (; i < SHAKE128_RATE / 8; i++)
+		for (unsigned int l = 0; l < 4; l++)
+			memcpy(out[l] + 8 * i, &st->s[4 * i + l], 8);
+}
+
+void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
+{
+	keccakx4_state st;
+	uint8_t out[4][SHAKE128_RATE + 8];
+	int job_of[4] = { -1, -1, -1, -1 }, squeezing[4] = { 0, 0, 0, 0 };
+	size_t next = 0;
+
+	memset(&st, 0, sizeof(st));
+	memset(out, 0, sizeof(out)); /* the sampler may read the padding */
+	for (;;) {
+		int busy = 0;
+		for (unsigned int l = 0; l < 4; l++) {
+			if (job_of[l] < 0 && next < njobs) {
+				job_of[l] = (int)next++;
+				squeezing[l] = 0;
+				for (unsigned int i = 0; i < 25; i++)
+					st.s[4 * i + l] = 0;
+			}
+			if (job_of[l] < 0)
+				continue;
+			busy = 1;
+			mlkem_x4_job *j = &jobs[job_of[l]];
+			if (squeezing[l])
+				continue;
+			size_t rem = j->inlen - j->off;
+			if (rem >= j->rate) {
+				x4_xor_bytes(&st, l, 0, j->in + j->off, j->rate);
+				j->off += j->rate;
+			} else {
+				const uint8_t last = 0x80;
+				x4_xor_bytes(&st, l, 0, j->in + j->off, rem);
+				x4_xor_bytes(&st, l, rem, &j->ds, 1);
+				x4_xor_bytes(&st, l, j->rate - 1, &last, 1);
+				j->off = j->inlen;
+				squeezing[l] = 1;
+			}
+		}
+		if (!busy)
+			break;
+		keccakx4_permute(&st);
+		if (!(squeezing[0] | squeezing[1] | squeezing[2] | squeezing[3]))
+			continue;
+		x4_extract(&st, out);
+		for (unsigned int l = 0; l < 4; l++) {
+			if (job_of[l] < 0 || !squeezing[l])
+				continue;
+			mlkem_x4_job *j = &jobs[job_of[l]];
+			int done = 1;
+			if (j->kind == MLKEM_X4_HASH32) {
+				memcpy(j->out, out[l], 32);
+			} else {
+				j->ctr = mlkem_rej_uniform_avx2_padded(j->coeffs, j->ctr, out[l],
+								       SHAKE128_RATE);
+				done = j->ctr >= MLKEM_N;
+			}
+			if (done)
+				job_of[l] = -1;
+		}
+	}
+	pqtun_memzero(&st, sizeof(st));
+	pqtun_memzero(out, sizeof(out));
+}
