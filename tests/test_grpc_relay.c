@@ -124,8 +124,12 @@ static int setup(void **state)
 	cfg.daita.n_machines = 3;
 	cfg.daita.max_padding_frac = 0.25;
 	cfg.daita.max_blocking_frac = 0.75;
-	if (pqtun_relay_create(&relay, &cfg) != 0)
+	int rc = pqtun_relay_create(&relay, &cfg);
+	if (rc != 0) {
+		fprintf(stderr, "pqtun_relay_create: %s\n", pqtun_relay_strerror(rc));
+		relay = NULL;
 		return -1;
+	}
 	port = pqtun_relay_port(relay);
 	return pthread_create(&relay_thread, NULL, relay_main, NULL) == 0 ? 0 : -1;
 }
@@ -133,6 +137,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	if (!relay)
+		return 0; /* setup failed: nothing runs */
 	pqtun_relay_stop(relay);
 	pthread_join(relay_thread, NULL);
 	pqtun_relay_destroy(relay);
