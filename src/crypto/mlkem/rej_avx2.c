@@ -323,16 +323,28 @@ unsigned int mlkem_rej_uniform_avx2(int16_t r[MLKEM_N], unsigned int ctr, const 
 	return mlkem_rej_uniform(r, ctr, MLKEM_N, buf + pos, buflen - pos);
 }
 
-unsigned int mlkem_rej_uniform_avx2_padded(int16_t r[MLKEM_N], unsigned int ctr, const uint8_t *buf,
-					   size_t buflen)
+unsigned int mlkem_rej_uniform_avx2_block(int16_t r[MLKEM_N], unsigned int ctr,
+					  const uint8_t block[192])
 {
-	size_t pos = 0;
-	/* One 24-byte step per 32-byte load; the last load reads up to 8
-	 * bytes of padding, which the shuffle never selects. */
-	while (ctr + 16 <= MLKEM_N && pos + 24 <= buflen) {
-		__m256i x = _mm256_loadu_si256((const __m256i *)(buf + pos));
-		ctr = rej_step(r, ctr, _mm256_permute4x64_epi64(x, 0x94));
-		pos += 24;
+	const __m256i *v = (const __m256i *)block;
+	__m256i v0 = _mm256_load_si256(v), v1 = _mm256_load_si256(v + 1);
+	__m256i v2 = _mm256_load_si256(v + 2), v3 = _mm256_load_si256(v + 3);
+	__m256i v4 = _mm256_load_si256(v + 4), v5 = _mm256_load_si256(v + 5);
+	/* Step k covers bytes 24k..24k+23; every 96 bytes (three vectors)
+	 * the pattern of qword selections repeats. */
+	const __m256i step[7] = {
+		_mm256_permute4x64_epi64(v0, 0x94),
+		_mm256_permute4x64_epi64(_mm256_permute2x128_si256(v0, v1, 0x21), 0xe9),
+		_mm256_permute4x64_epi64(_mm256_permute2x128_si256(v1, v2, 0x21), 0x94),
+		_mm256_permute4x64_epi64(v2, 0xe9),
+		_mm256_permute4x64_epi64(v3, 0x94),
+		_mm256_permute4x64_epi64(_mm256_permute2x128_si256(v3, v4, 0x21), 0xe9),
+		_mm256_permute4x64_epi64(_mm256_permute2x128_si256(v4, v5, 0x21), 0x94),
+	};
+	for (unsigned int k = 0; k < 7; k++) {
+		if (ctr + 16 > MLKEM_N)
+			return mlkem_rej_uniform(r, ctr, MLKEM_N, block + 24 * k, 168 - 24 * k);
+		ctr = rej_step(r, ctr, step[k]);
 	}
-	return mlkem_rej_uniform(r, ctr, MLKEM_N, buf + pos, buflen - pos);
+	return ctr;
 }

@@ -13,9 +13,11 @@
 unsigned int mlkem_rej_uniform_avx2(int16_t r[MLKEM_N], unsigned int ctr, const uint8_t *buf,
 				    size_t buflen);
 
-/* The same, for a buffer that stays readable (and initialised) for 8 bytes
- * past buflen: every 24-byte step then runs vectorised. */
-unsigned int mlkem_rej_uniform_avx2_padded(int16_t r[MLKEM_N], unsigned int ctr, const uint8_t *buf,
-					   size_t buflen);
+/* The same for one SHAKE-128 block held in a 32-byte aligned buffer of
+ * 192 bytes (168 bytes of output, then padding) written with aligned
+ * 32-byte stores: the block is read back with the same aligned loads, so
+ * store-to-load forwarding works, and recombined in registers. */
+unsigned int mlkem_rej_uniform_avx2_block(int16_t r[MLKEM_N], unsigned int ctr,
+					  const uint8_t block[192]);
 
 #endif

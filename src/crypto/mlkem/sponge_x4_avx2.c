@@ -25,37 +25,37 @@ static void x4_xor_bytes(keccakx4_state *st, unsigned int l, size_t off, const u
 		st->s[4 * ((off + b) / 8) + l] ^= (uint64_t)in[b] << (8 * ((off + b) % 8));
 }
 
-/* The first 21 words (168 bytes) of each lane into out[l], with 32-byte
- * stores (4x4 word transposes). */
-static void x4_extract(const keccakx4_state *st, uint8_t out[4][SHAKE128_RATE + 8])
+/* The first 21 words (168 bytes) of each lane into out[l] (32-byte
+ * aligned, padded to 192 bytes), with aligned 32-byte stores only (4x4
+ * word transposes). */
+static void x4_extract(const keccakx4_state *st, uint8_t out[4][192])
 {
-	unsigned int i;
-	for (i = 0; i + 4 <= SHAKE128_RATE / 8; i += 4) {
+	for (unsigned int i = 0; i + 4 <= SHAKE128_RATE / 8; i += 4) {
 		__m256i l0 = _mm256_load_si256((const __m256i *)&st->s[4 * i]);
 		__m256i l1 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 4]);
 		__m256i l2 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 8]);
 		__m256i l3 = _mm256_load_si256((const __m256i *)&st->s[4 * i + 12]);
 		__m256i t0 = _mm256_unpacklo_epi64(l0, l1), t1 = _mm256_unpackhi_epi64(l0, l1);
 		__m256i t2 = _mm256_unpacklo_epi64(l2, l3), t3 = _mm256_unpackhi_epi64(l2, l3);
-		_mm256_storeu_si256((__m256i *)(out[0] + 8 * i), _mm256_permute2x128_si256(t0, t2, 0x20));
-		_mm256_storeu_si256((__m256i *)(out[1] + 8 * i), _mm256_permute2x128_si256(t1, t3, 0x20));
-		_mm256_storeu_si256((__m256i *)(out[2] + 8 * i), _mm256_permute2x128_si256(t0, t2, 0x31));
-		_mm256_storeu_si256((__m256i *)(out[3] + 8 * i), _mm256_permute2x128_si256(t1, t3, 0x31));
+		_mm256_store_si256((__m256i *)(out[0] + 8 * i), _mm256_permute2x128_si256(t0, t2, 0x20));
+		_mm256_store_si256((__m256i *)(out[1] + 8 * i), _mm256_permute2x128_si256(t1, t3, 0x20));
+		_mm256_store_si256((__m256i *)(out[2] + 8 * i), _mm256_permute2x128_si256(t0, t2, 0x31));
+		_mm256_store_si256((__m256i *)(out[3] + 8 * i), _mm256_permute2x128_si256(t1, t3, 0x31));
 	}
-	for (; i < SHAKE128_RATE / 8; i++)
-		for (unsigned int l = 0; l < 4; l++)
-			memcpy(out[l] + 8 * i, &st->s[4 * i + l], 8);
+	/* Word 20 (bytes 160..167), zero padding after it. */
+	for (unsigned int l = 0; l < 4; l++)
+		_mm256_store_si256((__m256i *)(out[l] + 160),
+				   _mm256_set_epi64x(0, 0, 0, (long long)st->s[4 * 20 + l]));
 }
 
 void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 {
 	keccakx4_state st;
-	uint8_t out[4][SHAKE128_RATE + 8];
+	uint8_t out[4][192] __attribute__((aligned(32)));
 	int job_of[4] = { -1, -1, -1, -1 }, squeezing[4] = { 0, 0, 0, 0 };
 	size_t next = 0;
 
 	memset(&st, 0, sizeof(st));
-	memset(out, 0, sizeof(out)); /* the sampler may read the padding */
 	for (;;) {
 		int busy = 0;
 		for (unsigned int l = 0; l < 4; l++) {
@@ -98,8 +98,7 @@ void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 			if (j->kind == MLKEM_X4_HASH32) {
 				memcpy(j->out, out[l], 32);
 			} else {
-				j->ctr = mlkem_rej_uniform_avx2_padded(j->coeffs, j->ctr, out[l],
-								       SHAKE128_RATE);
+				j->ctr = mlkem_rej_uniform_avx2_block(j->coeffs, j->ctr, out[l]);
 				done = j->ctr >= MLKEM_N;
 			}
 			if (done)
