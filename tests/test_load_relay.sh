@@ -52,7 +52,7 @@ fi
   s=$(date +%s%N); "$PQTUN" exchange --port "$port" --json 127.0.0.1 "$parent" >"$tmp/cli.out" 2>"$tmp/cli.err"
   echo "rc=$? ms=$(( ($(date +%s%N) - s) / 1000000 ))" >"$tmp/cli.rc" ) &
 cli=$!
-"$LOAD" attack --port "$port" --relay-pid "$srv_pid" --conns "$conns" --honest 7 \
+"$LOAD" attack --port "$port" --relay-pid "$srv_pid" --conns "$conns" --honest 15 \
 	--read-timeout 2 --idle-timeout 3 --vanish 20
 rc=$?
 wait "$cli"
