@@ -53,25 +53,49 @@ void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int 
 	pqtun_memzero(group, sizeof(group));
 }
 
+/* 1 if a == b, else 0 (a, b < 2^31), without branching. */
+static inline uint32_t ct_eq_u32(uint32_t a, uint32_t b)
+{
+	return 1U ^ (((a - b) | (b - a)) >> 31);
+}
+
+/* Blocks of 8 candidates, from the top: the block's candidates are
+ * compared, eight lanes at once, with every position above the block
+ * (already final); then the duplicate rule runs inside the block from its
+ * top down, on the final values of the lanes above. Each position only
+ * meets broadcast loads of final values, so no store is reloaded wider
+ * than it was written (a per-position version stalled on that). */
 void hqc_support_dedup_avx2(uint32_t *support, unsigned int weight)
 {
-	/* Padded copy: lanes past weight hold a value no position can have. */
-	uint32_t pad[HQC_MAX_WEIGHT + 8];
-	for (unsigned int i = 0; i < HQC_MAX_WEIGHT + 8; i++)
-		pad[i] = 0xffffffffU;
-	memcpy(pad, support, weight * sizeof(uint32_t));
+	/* Lanes below index 0 of a partial first block read PAD_VALUE, which no
+	 * position equals; their results are not used. */
+	enum { PAD = 8 };
+	const uint32_t PAD_VALUE = 0xffffffffU;
+	uint32_t cand[PAD + HQC_MAX_WEIGHT];
+	uint32_t hit[8];
+	for (unsigned int i = 0; i < PAD; i++)
+		cand[i] = PAD_VALUE;
+	memcpy(cand + PAD, support, weight * sizeof(uint32_t));
+	uint32_t *s = cand + PAD;
 
-	for (unsigned int i = weight - 1; i-- > 0;) {
-		__m256i si = _mm256_set1_epi32((int)pad[i]);
-		__m256i hit = _mm256_setzero_si256();
-		for (unsigned int j = i + 1; j < weight; j += 8) {
-			__m256i x = _mm256_loadu_si256((const __m256i *)(pad + j));
-			hit = _mm256_or_si256(hit, _mm256_cmpeq_epi32(x, si));
+	/* The last position never changes; blocks end at weight - 1. */
+	for (unsigned int end = weight - 1; end > 0;) {
+		const unsigned int start = end >= 8 ? end - 8 : 0;
+		const __m256i c = _mm256_loadu_si256((const __m256i *)(s + end - 8));
+		__m256i found = _mm256_setzero_si256();
+		for (unsigned int j = end; j < weight; j++)
+			found = _mm256_or_si256(found, _mm256_cmpeq_epi32(c, _mm256_set1_epi32((int)s[j])));
+		_mm256_storeu_si256((__m256i *)hit, found); /* lane l: index end - 8 + l */
+		for (unsigned int i = end; i-- > start;) {
+			uint32_t f = hit[i - (end - 8)] & 1U, si = s[i];
+			for (unsigned int j = i + 1; j < end; j++)
+				f |= ct_eq_u32(s[j], si);
+			const uint32_t mask = 0U - f;
+			s[i] = (mask & i) | (~mask & si);
 		}
-		/* testz is 1 when no lane matched: mask = all ones on a match */
-		uint32_t mask = (uint32_t)_mm256_testz_si256(hit, hit) - 1U;
-		pad[i] = (mask & i) | (~mask & pad[i]);
+		end = start;
 	}
-	memcpy(support, pad, weight * sizeof(uint32_t));
-	pqtun_memzero(pad, sizeof(pad));
+	memcpy(support, s, weight * sizeof(uint32_t));
+	pqtun_memzero(cand, sizeof(cand));
+	pqtun_memzero(hit, sizeof(hit));
 }
