@@ -139,7 +139,7 @@ void hqc_gf2x_reduce(uint64_t *out, const uint64_t *prod)
 	out[HQC_VEC_WORDS - 1] &= (1ULL << shift) - 1;
 }
 
-void hqc_gf2x_mul_mod_portable(uint64_t *out, const uint64_t *a, const uint64_t *b)
+void hqc_gf2x_mul_mod_portable_keep(uint64_t *out, const uint64_t *a, const uint64_t *b)
 {
 	/* Work area: product limbs, a and b limbs, Karatsuba scratch; then the
 	 * product in words (over the operand limbs, no longer needed). */
@@ -151,8 +151,32 @@ void hqc_gf2x_mul_mod_portable(uint64_t *out, const uint64_t *a, const uint64_t 
 	portable_karatsuba(prod, la, lb, VEC_LIMBS, scratch);
 	limbs_to_words(prod_words, prod);
 	hqc_gf2x_reduce(out, prod_words);
-	pqtun_memzero(work, HQC_GF2X_WORK_WORDS * sizeof(uint64_t));
 }
+
+void hqc_gf2x_wipe_work(void)
+{
+	pqtun_memzero(hqc_gf2x_work_area(), HQC_GF2X_WORK_WORDS * sizeof(uint64_t));
+}
+
+void hqc_gf2x_mul_mod_portable(uint64_t *out, const uint64_t *a, const uint64_t *b)
+{
+	hqc_gf2x_mul_mod_portable_keep(out, a, b);
+	hqc_gf2x_wipe_work();
+}
+
+#if defined(PQTUN_HAVE_X86_64)
+void hqc_gf2x_mul_mod_pclmul(uint64_t *out, const uint64_t *a, const uint64_t *b)
+{
+	hqc_gf2x_mul_mod_pclmul_keep(out, a, b);
+	hqc_gf2x_wipe_work();
+}
+
+void hqc_gf2x_mul_mod_vpclmul256(uint64_t *out, const uint64_t *a, const uint64_t *b)
+{
+	hqc_gf2x_mul_mod_vpclmul256_keep(out, a, b);
+	hqc_gf2x_wipe_work();
+}
+#endif
 
 #if defined(PQTUN_HAVE_X86_64)
 int hqc_gf2x_cpu_has_vpclmul256(void)
@@ -167,21 +191,27 @@ int hqc_gf2x_cpu_has_vpclmul256(void)
 }
 #endif
 
-void hqc_gf2x_mul_mod(uint64_t *out, const uint64_t *a, const uint64_t *b)
+void hqc_gf2x_mul_mod_keep(uint64_t *out, const uint64_t *a, const uint64_t *b)
 {
 #if defined(PQTUN_HAVE_X86_64)
 	if (pqtun_use_avx2()) {
 		if (hqc_gf2x_cpu_has_vpclmul256()) {
-			hqc_gf2x_mul_mod_vpclmul256(out, a, b);
+			hqc_gf2x_mul_mod_vpclmul256_keep(out, a, b);
 			return;
 		}
 		if (pqtun_cpu_has_pclmul()) {
-			hqc_gf2x_mul_mod_pclmul(out, a, b);
+			hqc_gf2x_mul_mod_pclmul_keep(out, a, b);
 			return;
 		}
 	}
 #endif
-	hqc_gf2x_mul_mod_portable(out, a, b);
+	hqc_gf2x_mul_mod_portable_keep(out, a, b);
+}
+
+void hqc_gf2x_mul_mod(uint64_t *out, const uint64_t *a, const uint64_t *b)
+{
+	hqc_gf2x_mul_mod_keep(out, a, b);
+	hqc_gf2x_wipe_work();
 }
 
 static int always_available(void)

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "crypto/hqc/gf2x_internal.h"
-#include "util/mem.h"
 
 #define VPCLMUL_TARGET __attribute__((target("avx2,pclmul,vpclmulqdq")))
 #define PAD_BLOCKS (HQC_GF2X_PAD_WORDS / 4)
@@ -233,7 +232,7 @@ static VPCLMUL_TARGET void karatsuba_blocks(block *restrict r, const block *rest
 	}
 }
 
-VPCLMUL_TARGET void hqc_gf2x_mul_mod_vpclmul256(uint64_t *out, const uint64_t *a, const uint64_t *b)
+VPCLMUL_TARGET void hqc_gf2x_mul_mod_vpclmul256_keep(uint64_t *out, const uint64_t *a, const uint64_t *b)
 {
 	/* Work area: product (2 * PAD_BLOCKS), padded a and b, scratch. */
 	uint64_t *work = hqc_gf2x_work_area();
@@ -247,5 +246,4 @@ VPCLMUL_TARGET void hqc_gf2x_mul_mod_vpclmul256(uint64_t *out, const uint64_t *a
 	memset((uint64_t *)pb + HQC_VEC_WORDS, 0, (HQC_GF2X_PAD_WORDS - HQC_VEC_WORDS) * sizeof(uint64_t));
 	karatsuba_blocks(prod, pa, pb, PAD_BLOCKS, scratch);
 	hqc_gf2x_reduce(out, work); /* words >= 2 * HQC_VEC_WORDS of prod are 0 */
-	pqtun_memzero(work, HQC_GF2X_WORK_WORDS * sizeof(uint64_t));
 }

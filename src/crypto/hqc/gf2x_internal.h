@@ -22,15 +22,21 @@
 
 /* This thread's work area (HQC_GF2X_WORK_WORDS words, 64-byte aligned).
  * Back ends use it for the unreduced product and Karatsuba temporaries,
- * which hold secret-dependent data: they wipe all of it before returning. */
+ * which hold secret-dependent data: hqc_gf2x_wipe_work() clears all of it. */
 uint64_t *hqc_gf2x_work_area(void);
+
+/* Each back end's product, as hqc_gf2x_mul_mod_keep (leaves the work area
+ * dirty); the public versions in gf2x.c wrap them with the wipe. */
+void hqc_gf2x_mul_mod_portable_keep(uint64_t *out, const uint64_t *a, const uint64_t *b);
 
 #if defined(PQTUN_HAVE_X86_64)
 /* PCLMULQDQ back end (gf2x_pclmul.c): needs pqtun_cpu_has_pclmul(). */
 void hqc_gf2x_mul_mod_pclmul(uint64_t *out, const uint64_t *a, const uint64_t *b);
+void hqc_gf2x_mul_mod_pclmul_keep(uint64_t *out, const uint64_t *a, const uint64_t *b);
 /* AVX2 + VPCLMULQDQ (256-bit) back end (gf2x_avx2.c): needs
  * pqtun_cpu_has_avx2() and hqc_gf2x_cpu_has_vpclmul256(). */
 void hqc_gf2x_mul_mod_vpclmul256(uint64_t *out, const uint64_t *a, const uint64_t *b);
+void hqc_gf2x_mul_mod_vpclmul256_keep(uint64_t *out, const uint64_t *a, const uint64_t *b);
 /* The CPU has VPCLMULQDQ usable on 256-bit registers (AVX-512 not needed). */
 int hqc_gf2x_cpu_has_vpclmul256(void);
 #endif

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "crypto/hqc/gf2x_internal.h"
-#include "util/mem.h"
 
 #define PAD_UNITS (HQC_GF2X_PAD_WORDS / 2)
 
@@ -167,7 +166,7 @@ static void karatsuba_units(unit *restrict r, const unit *restrict a, const unit
 	}
 }
 
-void hqc_gf2x_mul_mod_pclmul(uint64_t *out, const uint64_t *a, const uint64_t *b)
+void hqc_gf2x_mul_mod_pclmul_keep(uint64_t *out, const uint64_t *a, const uint64_t *b)
 {
 	/* Work area: product (2 * PAD_UNITS), padded a and b, scratch. */
 	uint64_t *work = hqc_gf2x_work_area();
@@ -181,5 +180,4 @@ void hqc_gf2x_mul_mod_pclmul(uint64_t *out, const uint64_t *a, const uint64_t *b
 	memset((uint64_t *)pb + HQC_VEC_WORDS, 0, (HQC_GF2X_PAD_WORDS - HQC_VEC_WORDS) * sizeof(uint64_t));
 	karatsuba_units(prod, pa, pb, PAD_UNITS, scratch);
 	hqc_gf2x_reduce(out, work); /* words >= 2 * HQC_VEC_WORDS of prod are 0 */
-	pqtun_memzero(work, HQC_GF2X_WORK_WORDS * sizeof(uint64_t));
 }

@@ -99,7 +99,7 @@ void hqc_pke_encrypt(uint8_t *uv, const uint8_t m[HQC_K], const uint8_t theta[HQ
 	hqc_vec_from_bytes(s, pk + HQC_SEED_BYTES);
 
 	/* u = r1 + h * r2 */
-	hqc_gf2x_mul_mod(t, r2, h);
+	hqc_gf2x_mul_mod_keep(t, r2, h); /* work area wiped after the second product */
 	hqc_vec_xor(t, r1, HQC_VEC_WORDS);
 	hqc_vec_to_bytes(uv, t);
 
