@@ -1,6 +1,7 @@
 /* pqtun status: the post-quantum state of tunnels brought up by pqtun,
  * from the state file and the live WireGuard device. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -20,7 +21,9 @@ void usage_status(FILE *out)
 		"For each tunnel brought up by 'pqtun up' (or just INTERFACE): its phase,\n"
 		"and per hop the relay, whether a post-quantum PSK is in use (checked on\n"
 		"the live WireGuard device), the KEMs, when it was negotiated, the number\n"
-		"of exchange attempts and the last error.\n"
+		"of exchange attempts and the last error; with PSK rotation (RekeyInterval,\n"
+		"--rekey, pqtun rekey) the age of each hop's PSK, its rotations, the next\n"
+		"rotation and failed rotations.\n"
 		"  --json   one JSON object per interface\n");
 }
 
@@ -51,6 +54,25 @@ static void time_text(char *out, size_t n, int64_t t)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* 1 if the rotation process recorded in the state still exists. */
+static int rekey_running(long pid)
+{
+	return pid > 0 && kill((pid_t)pid, 0) == 0;
+}
+
+/* "in 12 s (2026-...)" / "-" when no rotation is planned. */
+static void next_text(char *out, size_t n, const struct pqtun_state *st, int running, int64_t now)
+{
+	char when[64];
+	if (!running || st->next_rekey <= 0) {
+		snprintf(out, n, "%s", st->rekey_interval ? "- (rotation process not running)" : "- (rotation off)");
+		return;
+	}
+	time_text(when, sizeof(when), st->next_rekey);
+	int64_t left = st->next_rekey - now;
+	snprintf(out, n, "in %lld s (%s)", (long long)(left < 0 ? 0 : left), when);
+}
+
 struct ctx {
 	int json;
 	int count;
@@ -78,6 +100,9 @@ static void show(const char *iface, void *vctx)
 		for (size_t i = 0; i < st.n_hops; i++)
 			has_psk[i] = -1, hs[i] = 0;
 
+	int64_t now = (int64_t)time(NULL);
+	int running = rekey_running(st.rekey_pid);
+	int alarm = st.rekey_failures && st.rekey_failures >= (st.rekey_alert ? st.rekey_alert : 3);
 	if (c->json) {
 		printf("{\"interface\":");
 		json_str(iface);
@@ -103,14 +128,28 @@ static void show(const char *iface, void *vctx)
 			printf(",\"negotiated\":%lld,\"attempts\":%u,\"latest_handshake\":%lld,\"daita\":%s,\"last_error\":",
 			       (long long)h->negotiated, h->attempts, (long long)hs[i], h->daita ? "true" : "false");
 			json_str(h->last_error);
-			printf("}");
+			printf(",\"psk_age\":%lld,\"rotations\":%u,\"next_rotation\":%lld}",
+			       h->negotiated > 0 ? (long long)(now - h->negotiated) : -1LL, h->rotations,
+			       running ? (long long)st.next_rekey : 0LL);
 		}
-		printf("]}\n");
+		printf("],\"rekey\":{\"interval\":%u,\"running\":%s,\"pid\":%ld,\"next\":%lld,\"failures\":%u,"
+		       "\"failing\":%s,\"last_error\":",
+		       st.rekey_interval, running ? "true" : "false", running ? st.rekey_pid : 0L,
+		       running ? (long long)st.next_rekey : 0LL, st.rekey_failures, alarm ? "true" : "false");
+		json_str(st.rekey_error);
+		printf("}}\n");
 	} else {
 		printf("%sinterface: %s\n  phase: %s%s\n  implementation: %s\n", c->count ? "\n" : "", iface, st.phase,
 		       live ? "" : " (interface missing)", st.implementation);
 		if (st.ephemeral_key[0])
 			printf("  ephemeral public key: %s\n", st.ephemeral_key);
+		if (st.rekey_interval || st.rekey_failures) {
+			printf("  psk rotation: every %u s (+-10%%), %s\n", st.rekey_interval,
+			       running ? "running" : "process NOT running");
+			if (st.rekey_failures)
+				printf("  %s: %u failed rotation(s) in a row; last: %s\n",
+				       alarm ? "ROTATION FAILING" : "rotation retrying", st.rekey_failures, st.rekey_error);
+		}
 		for (size_t i = 0; i < st.n_hops; i++) {
 			const struct pqtun_hop_status *h = &st.hops[i];
 			char when[64], hst[64];
@@ -125,6 +164,12 @@ static void show(const char *iface, void *vctx)
 			       h->kems[0] ? h->kems : "-", when, h->attempts, hst);
 			if (h->daita)
 				printf("    daita: settings received (not applied by this backend)\n");
+			if (h->negotiated > 0)
+				printf("    psk age: %lld s (%u rotation%s)\n", (long long)(now - h->negotiated), h->rotations,
+				       h->rotations == 1 ? "" : "s");
+			char nxt[128];
+			next_text(nxt, sizeof(nxt), &st, running, now);
+			printf("    next rotation: %s\n", nxt);
 			printf("    last error: %s\n", h->last_error[0] ? h->last_error : "-");
 		}
 	}

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "tunnel/bringup.h"
 #include "tunnel/conf.h"
+#include "tunnel/rekey.h"
 #include "util/log.h"
 
 void usage_up(FILE *out)
@@ -36,10 +37,14 @@ void usage_up(FILE *out)
 		"                        at most 48 s) by F (env PQTUN_TIMEOUT_SCALE; tests)\n"
 		"  --on-update CMD       run CMD (sh -c) at every configuration update, with\n"
 		"                        the new parameters in PQTUN_* variables\n"
+		"  --rekey SECONDS|off   rotate the PSK(s) every SECONDS (at least %d,\n"
+		"                        +-10%% jitter) in a background 'pqtun rekey --every'\n"
+		"                        process that 'down' stops (default: RekeyInterval)\n"
+		"  --rekey-alert N       report rotation failures loudly from N in a row (%d)\n"
 		"  -h, --help            this help\n"
 		"\n"
 		"See pqtun(8) for the configuration keys and the hooks.\n",
-		PQTUN_UP_DEFAULT_ATTEMPTS);
+		PQTUN_UP_DEFAULT_ATTEMPTS, PQTUN_REKEY_MIN_INTERVAL, PQTUN_REKEY_DEFAULT_ALERT);
 }
 
 /* Interface being brought up, for the signal handler. */
@@ -101,12 +106,16 @@ int cmd_up(int argc, char **argv)
 		{ "max-attempts", required_argument, NULL, 'm' },
 		{ "timeout-scale", required_argument, NULL, 's' },
 		{ "on-update", required_argument, NULL, 'o' },
+		{ "rekey", required_argument, NULL, 'r' },
+		{ "rekey-alert", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pqtun_up_options o = { 0 };
 	const char *env;
 	int c;
+	long rekey = -1; /* -1 = as the config says */
+	unsigned rekey_alert = 0;
 
 	o.userspace = getenv("WG_QUICK_USERSPACE_IMPLEMENTATION");
 	if (o.userspace && !*o.userspace)
@@ -131,6 +140,21 @@ int cmd_up(int argc, char **argv)
 		case 'o':
 			o.update_hook = optarg;
 			break;
+		case 'r':
+			if (!strcmp(optarg, "off") || !strcmp(optarg, "0")) {
+				rekey = 0;
+			} else {
+				char *end;
+				rekey = strtol(optarg, &end, 10);
+				if (*end || rekey < PQTUN_REKEY_MIN_INTERVAL || rekey > 7 * 86400)
+					return cli_usage_error("up", "--rekey takes seconds (%d to 604800) or off",
+							       PQTUN_REKEY_MIN_INTERVAL);
+			}
+			break;
+		case 'a':
+			if (parse_attempts(optarg, &rekey_alert) < 0)
+				return cli_usage_error("up", "--rekey-alert must be 1-1000");
+			break;
 		case 'h':
 			usage_up(stdout);
 			return PQTUN_EXIT_OK;
@@ -154,10 +178,28 @@ int cmd_up(int argc, char **argv)
 	/* Like wg-quick, show what is done unless -q was given. */
 	if (pqtun_log_get_level() == PQTUN_LOG_WARN)
 		pqtun_log_set_level(PQTUN_LOG_INFO);
+	if (rekey >= 0)
+		conf.rekey_interval = (unsigned)rekey;
+	if (conf.rekey_interval && !conf.post_quantum) {
+		pqtun_tunconf_free(&conf);
+		return cli_usage_error("up", "PSK rotation needs PostQuantum = true");
+	}
+	if (conf.rekey_interval && pqtun_rekey_scale_from_env() < 0) {
+		pqtun_tunconf_free(&conf);
+		return cli_usage_error("up", "%s must be a number in (0, 1] (tests only)", PQTUN_REKEY_SCALE_ENV);
+	}
 	catch_interrupts(iface);
 	int rc = pqtun_tunnel_up(&conf, &o, err, sizeof(err));
+	unsigned interval = conf.rekey_interval;
 	pqtun_tunconf_free(&conf);
 	if (rc < 0)
 		return cli_failure("up", "%s", err);
+	if (interval && pqtun_rekey_spawn(iface, interval, rekey_alert, err, sizeof(err)) < 0) {
+		/* Asked for rotation but cannot have it: do not leave a tunnel
+		 * that silently keeps one PSK forever. */
+		char derr[256];
+		pqtun_tunnel_down(iface, derr, sizeof(derr));
+		return cli_failure("up", "cannot start PSK rotation: %s; the tunnel was taken down", err);
+	}
 	return PQTUN_EXIT_OK;
 }

@@ -42,6 +42,7 @@ DECLARE_COMMAND(upgrade);
 DECLARE_COMMAND(up);
 DECLARE_COMMAND(down);
 DECLARE_COMMAND(status);
+DECLARE_COMMAND(rekey);
 
 /* `pqtun bench exchange ...`: the relay load generator (bench_exchange.c). */
 int bench_exchange_main(int argc, char **argv);

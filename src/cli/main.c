@@ -19,6 +19,7 @@ static const struct pqtun_command commands[] = {
 	{ "up", cmd_up, usage_up, "Bring up a post-quantum tunnel from a config file" },
 	{ "down", cmd_down, usage_down, "Tear down a tunnel brought up by pqtun up" },
 	{ "status", cmd_status, usage_status, "Show the post-quantum state of tunnels" },
+	{ "rekey", cmd_rekey, usage_rekey, "Rotate the post-quantum PSK of a running tunnel" },
 	{ "bench", cmd_bench, usage_bench, "Measure KEM and exchange performance" },
 };
 

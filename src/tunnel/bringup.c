@@ -17,6 +17,7 @@
 #include "tunnel/exec.h"
 #include "tunnel/firewall.h"
 #include "tunnel/netcfg.h"
+#include "tunnel/rekey.h"
 #include "tunnel/state.h"
 #include "tunnel/wgctl.h"
 #include "util/encoding.h"
@@ -456,6 +457,9 @@ int pqtun_tunnel_up(struct pqtun_tunconf *conf, const struct pqtun_up_options *o
 	snprintf(r.st.config, sizeof(r.st.config), "%s", conf->path);
 	r.st.pid = (long)getpid();
 	snprintf(r.st.phase, sizeof(r.st.phase), "starting");
+	snprintf(r.st.gateway, sizeof(r.st.gateway), "%s", conf->gateway);
+	r.st.config_port = conf->config_port;
+	r.st.daita = conf->daita;
 	if (r.single) {
 		fill_hop(&r.st.hops[0], "single", r.single);
 		r.st.n_hops = 1;
@@ -578,6 +582,8 @@ int pqtun_tunnel_down(const char *iface, char *err, size_t errlen)
 		for (int i = 0; i < 50 && kill((pid_t)st.pid, 0) == 0; i++)
 			usleep(20000);
 	}
+	/* The rotation process must not reconfigure what we take down. */
+	pqtun_rekey_stop(st.rekey_pid);
 	run_hooks(st.pre_down, st.n_pre_down, iface, NULL, "PreDown");
 	char ferr[256];
 	if (pqtun_fw_lift(iface, ferr, sizeof(ferr)) < 0)

@@ -161,6 +161,10 @@ static int convert(struct pqtun_tunconf *t, const struct pqtun_conf *c, const ch
 	t->config_port = c->config_port;
 	set_sockaddr(&t->gateway_addr, c->gateway_family, c->gateway_addr, c->config_port);
 	t->post_quantum = c->post_quantum;
+	if (c->rekey_interval && c->rekey_interval < PQTUN_REKEY_MIN_INTERVAL)
+		return fail(err, errlen, name, 0, "RekeyInterval %u is too short (at least %u seconds, or off)",
+			    (unsigned)c->rekey_interval, PQTUN_REKEY_MIN_INTERVAL);
+	t->rekey_interval = c->rekey_interval;
 	t->daita = c->daita;
 
 	for (size_t i = 0; i < c->n_peers; i++) {

@@ -19,6 +19,7 @@
 
 #define PQTUN_TUNCONF_MAX_PEERS 2
 #define PQTUN_TUNCONF_MAX_LIST 16   /* addresses, allowed IPs, DNS entries, hooks */
+#define PQTUN_REKEY_MIN_INTERVAL 30 /* seconds: shortest RekeyInterval accepted */
 
 enum pqtun_tunhop { PQTUN_TUNHOP_SINGLE = 0, PQTUN_TUNHOP_ENTRY = 1, PQTUN_TUNHOP_EXIT = 2 };
 
@@ -59,6 +60,8 @@ struct pqtun_tunconf {
 	int post_quantum;          /* default 1 */
 	int daita;                 /* default 0 */
 	char kems[128];            /* "" = the client's default pair */
+	unsigned rekey_interval;   /* PSK rotation every this many seconds, 0 = off
+	                            * (at least PQTUN_REKEY_MIN_INTERVAL) */
 	struct pqtun_tunconf_peer peers[PQTUN_TUNCONF_MAX_PEERS];
 	size_t n_peers;
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,6 +56,12 @@ int pqtun_state_save(const struct pqtun_state *st)
 	put(f, "phase", st->phase);
 	put(f, "implementation", st->implementation);
 	put(f, "ephemeral_key", st->ephemeral_key);
+	put(f, "gateway", st->gateway);
+	fprintf(f, "config_port %u\ndaita %d\n", st->config_port, st->daita);
+	fprintf(f, "rekey_pid %ld\nrekey_interval %u\nnext_rekey %" PRId64 "\n", st->rekey_pid,
+		st->rekey_interval, st->next_rekey);
+	fprintf(f, "rekey_failures %u\nrekey_alert %u\n", st->rekey_failures, st->rekey_alert);
+	put(f, "rekey_error", st->rekey_error);
 	for (size_t i = 0; i < st->n_undo; i++)
 		put(f, "undo", st->undo[i]);
 	for (size_t i = 0; i < st->n_pre_down; i++)
@@ -78,6 +85,8 @@ int pqtun_state_save(const struct pqtun_state *st)
 		snprintf(num, sizeof(num), "%d", h->daita);
 		put(f, HOPKEY("daita"), num);
 		put(f, HOPKEY("last_error"), h->last_error);
+		snprintf(num, sizeof(num), "%u", h->rotations);
+		put(f, HOPKEY("rotations"), num);
 #undef HOPKEY
 	}
 	int bad = fflush(f) != 0 || fsync(fd) != 0;
@@ -140,6 +149,24 @@ int pqtun_state_load(struct pqtun_state *st, const char *iface)
 			copy(st->implementation, sizeof(st->implementation), v);
 		else if (!strcmp(k, "ephemeral_key"))
 			copy(st->ephemeral_key, sizeof(st->ephemeral_key), v);
+		else if (!strcmp(k, "gateway"))
+			copy(st->gateway, sizeof(st->gateway), v);
+		else if (!strcmp(k, "config_port"))
+			st->config_port = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(k, "daita"))
+			st->daita = atoi(v);
+		else if (!strcmp(k, "rekey_pid"))
+			st->rekey_pid = strtol(v, NULL, 10);
+		else if (!strcmp(k, "rekey_interval"))
+			st->rekey_interval = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(k, "next_rekey"))
+			st->next_rekey = strtoll(v, NULL, 10);
+		else if (!strcmp(k, "rekey_failures"))
+			st->rekey_failures = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(k, "rekey_alert"))
+			st->rekey_alert = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(k, "rekey_error"))
+			copy(st->rekey_error, sizeof(st->rekey_error), v);
 		else if (!strcmp(k, "undo"))
 			push(st->undo, &st->n_undo, PQTUN_STATE_MAX_UNDO, v);
 		else if (!strcmp(k, "pre_down"))
@@ -168,6 +195,8 @@ int pqtun_state_load(struct pqtun_state *st, const char *iface)
 				h->daita = atoi(v);
 			else if (!strcmp(field, "last_error"))
 				copy(h->last_error, sizeof(h->last_error), v);
+			else if (!strcmp(field, "rotations"))
+				h->rotations = (unsigned)strtoul(v, NULL, 10);
 		}
 	}
 	fclose(f);
@@ -183,6 +212,35 @@ void pqtun_state_remove(const char *iface)
 	char path[4200];
 	pqtun_state_path(path, sizeof(path), iface);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.lock", pqtun_state_dir(), iface);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.rekey.log", pqtun_state_dir(), iface);
+	unlink(path);
+}
+
+int pqtun_state_lock(const char *iface)
+{
+	char path[4200];
+	const char *dir = pqtun_state_dir();
+	if (!pqtun_ifname_valid(iface) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s.lock", dir, iface);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+void pqtun_state_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 void pqtun_state_free(struct pqtun_state *st)

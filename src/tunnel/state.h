@@ -21,10 +21,12 @@ struct pqtun_hop_status {
 	char relay_key[45];    /* its public key (base64) */
 	int post_quantum;      /* 1 when a post-quantum PSK was negotiated and applied */
 	char kems[128];        /* KEMs of that PSK, e.g. "ML-KEM-1024,HQC-256" */
-	int64_t negotiated;    /* wall-clock seconds of success, 0 = not yet */
+	int64_t negotiated;    /* wall-clock seconds the current PSK was negotiated
+	                        * (by `up` or the last rotation), 0 = not yet */
 	unsigned attempts;     /* exchange attempts made for this hop */
 	int daita;             /* DAITA settings were received */
 	char last_error[256];  /* "" if the last attempt succeeded */
+	unsigned rotations;    /* PSK rotations done for this hop since `up` */
 };
 
 struct pqtun_state {
@@ -40,6 +42,19 @@ struct pqtun_state {
 	size_t n_pre_down, n_post_down;
 	struct pqtun_hop_status hops[PQTUN_STATE_MAX_HOPS];
 	size_t n_hops;
+	/* What a PSK rotation (src/tunnel/rekey.h) needs besides the live
+	 * device: the config service and what to ask it for. */
+	char gateway[64];
+	unsigned config_port;
+	int daita;
+	/* PSK rotation: the `pqtun rekey --every` process, its interval,
+	 * when it rotates next and how it is going. */
+	long rekey_pid;          /* 0 = no rotation process */
+	unsigned rekey_interval; /* seconds, 0 = off */
+	int64_t next_rekey;      /* wall-clock seconds of the next rotation, 0 = none planned */
+	unsigned rekey_failures; /* consecutive failed rotations */
+	unsigned rekey_alert;    /* failures from which the failure is reported loudly */
+	char rekey_error[256];   /* last rotation error, "" after a success */
 };
 
 /* Directory of the state files: $PQTUN_RUN_DIR or /run/pqtun. */
@@ -51,10 +66,15 @@ void pqtun_state_path(char *out, size_t outlen, const char *iface);
 int pqtun_state_save(const struct pqtun_state *st);
 /* Read iface's state. 0, 1 if there is none, -1 if it cannot be read. */
 int pqtun_state_load(struct pqtun_state *st, const char *iface);
-/* Remove iface's state file (missing is fine). */
+/* Remove iface's state file, its lock and rotation log (missing is fine). */
 void pqtun_state_remove(const char *iface);
 /* Append an undo command line (copied). 0 or -1 (full/out of memory). */
 int pqtun_state_add_undo(struct pqtun_state *st, const char *cmdline);
+/* Take the exclusive lock that serialises read-modify-write of iface's
+ * state between `up`, `rekey` and its rotation process (blocks until
+ * free). Returns a descriptor for pqtun_state_unlock, or -1. */
+int pqtun_state_lock(const char *iface);
+void pqtun_state_unlock(int fd);
 /* Free the strings held by st. */
 void pqtun_state_free(struct pqtun_state *st);
 
