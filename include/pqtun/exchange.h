@@ -80,10 +80,31 @@ struct pqtun_exchange_options {
 	const char *host;         /* relay address or name */
 	uint16_t port;            /* 0 = 1337 */
 	unsigned timeout_ms;      /* whole call: resolve, connect, exchange; 0 = 8000 */
-	int post_quantum;         /* nonzero: send ML-KEM-1024 and HQC-256 keys, get a PSK */
+	int post_quantum;         /* nonzero: send one key per KEM of kems, get a PSK */
 	int daita;                /* nonzero: send daita_v2 (version 2, linux_wg_go) */
 	size_t max_message_size;  /* largest response accepted; 0 = 1 MiB */
+	/* KEM protocol names in request order (§4), checked as by
+	 * pqtun_exchange_check_kems; NULL / 0 = ML-KEM-1024, HQC-256. */
+	const char *const *kems;
+	size_t n_kems;
 };
+
+#define PQTUN_EXCHANGE_DEFAULT_KEMS "ML-KEM-1024,HQC-256"
+
+/* Check that a client can send this KEM list: 1..PQTUN_EXCHANGE_MAX_KEMS
+ * names, each known, none twice, not Kyber1024 together with ML-KEM-1024.
+ * Returns PQTUN_EX_INVALID_ARGUMENT for a list that is wrong as such, and
+ * PQTUN_EX_KEM_UNAVAILABLE for a known algorithm this build cannot use on
+ * the client (no key generation or decapsulation, e.g. Classic McEliece);
+ * a one-line reason goes into err (errlen bytes, may be 0). 0 if usable. */
+int pqtun_exchange_check_kems(const char *const *names, size_t n, char *err, size_t errlen);
+
+/* Parse a comma-separated KEM list ("Kyber1024,HQC-256"; blanks around
+ * names are ignored) into names[] (at most PQTUN_EXCHANGE_MAX_KEMS entries,
+ * pointing to the registry's static names) and *n, then check it as
+ * pqtun_exchange_check_kems does. Same return values and err. */
+int pqtun_exchange_parse_kems(const char *list, const char *names[PQTUN_EXCHANGE_MAX_KEMS],
+			      size_t *n, char *err, size_t errlen);
 
 struct pqtun_exchange_result {
 	uint8_t psk[PQTUN_PSK_LEN]; /* valid when has_psk; secret: wipe when done */

@@ -15,25 +15,29 @@
 void usage_exchange(FILE *out)
 {
 	fprintf(out,
-		"Usage: pqtun exchange [--port P] [--timeout SECONDS] [--no-pq] [--daita] [--json]\n"
-		"                      HOST PARENT_PUBKEY\n"
+		"Usage: pqtun exchange [--port P] [--timeout SECONDS] [--kem LIST] [--no-pq]\n"
+		"                      [--daita] [--json] HOST PARENT_PUBKEY\n"
 		"\n"
 		"Ask the config service of the relay at HOST (normally its in-tunnel gateway,\n"
 		"e.g. 10.64.0.1) for an ephemeral peer of the WireGuard peer whose public key\n"
 		"is PARENT_PUBKEY (base64). Generates an ephemeral WireGuard key pair and\n"
-		"ML-KEM-1024 + HQC-256 key pairs, and prints the ephemeral private key,\n"
-		"its public key and the negotiated PSK (all base64).\n"
+		"one key pair per KEM (default ML-KEM-1024 + HQC-256), and prints the\n"
+		"ephemeral private key, its public key and the negotiated PSK (all base64).\n"
 		"\n"
 		"Options:\n"
 		"  -p, --port P          config service port (default 1337)\n"
 		"  -t, --timeout SECONDS deadline for the whole exchange (default 8)\n"
+		"  -k, --kem LIST        KEMs to use, comma-separated, in request order\n"
+		"                        (default ML-KEM-1024,HQC-256; also HQC-256, Kyber1024;\n"
+		"                        up to 4, Kyber1024 never with ML-KEM-1024;\n"
+		"                        Classic-McEliece-460896f-round3 is relay-only)\n"
 		"      --no-pq           send no KEM keys (no PSK; the relay just registers the peer)\n"
 		"      --daita           also request DAITA settings\n"
 		"      --json            one line: {\"private_key\":..,\"public_key\":..,\"psk\":..}\n"
 		"  -h, --help            this help\n"
 		"\n"
-		"Exit status: 0 success, 1 failure (one line on stderr, nothing on stdout),\n"
-		"2 usage error.\n");
+		"Exit status: 0 success, 1 failure (one line on stderr, nothing on stdout;\n"
+		"also a KEM this client cannot use), 2 usage error (incl. a bad KEM list).\n");
 }
 
 /* Print a JSON string of a machine description (escape what JSON needs). */
@@ -113,6 +117,7 @@ int cmd_exchange(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "kem", required_argument, NULL, 'k' },
 		{ "no-pq", no_argument, NULL, OPT_NO_PQ },
 		{ "daita", no_argument, NULL, OPT_DAITA },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -122,8 +127,10 @@ int cmd_exchange(int argc, char **argv)
 	struct pqtun_exchange_options opts = { .post_quantum = 1 };
 	int json = 0, c;
 	char *end;
+	const char *kems[PQTUN_EXCHANGE_MAX_KEMS];
+	char kem_err[256];
 
-	while ((c = getopt_long(argc, argv, "p:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:t:k:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': {
 			errno = 0;
@@ -141,6 +148,15 @@ int cmd_exchange(int argc, char **argv)
 			opts.timeout_ms = (unsigned)(s * 1000.0 + 0.5);
 			if (!opts.timeout_ms)
 				opts.timeout_ms = 1;
+			break;
+		}
+		case 'k': {
+			int r = pqtun_exchange_parse_kems(optarg, kems, &opts.n_kems, kem_err, sizeof(kem_err));
+			if (r == PQTUN_EX_KEM_UNAVAILABLE)
+				return cli_failure("exchange", "--kem: %s", kem_err);
+			if (r != 0)
+				return cli_usage_error("exchange", "invalid --kem: %s", kem_err);
+			opts.kems = kems;
 			break;
 		}
 		case OPT_NO_PQ: opts.post_quantum = 0; break;

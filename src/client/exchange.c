@@ -14,12 +14,12 @@
 #include "util/mem.h"
 #include "util/timeutil.h"
 
-#define CLIENT_KEMS 2
+#define MAX_KEMS PQTUN_EXCHANGE_MAX_KEMS
 #define MAX_SHARED_SECRET 64
 #define DEFAULT_TIMEOUT_MS 8000
 
-/* The KEMs the current client sends, in this order (§4). */
-static const char *const client_kem_names[CLIENT_KEMS] = { "ML-KEM-1024", "HQC-256" };
+/* The KEMs the current client sends by default, in this order (§4). */
+static const char *const default_kem_names[] = { "ML-KEM-1024", "HQC-256" };
 
 const char *pqtun_exchange_strerror(int err)
 {
@@ -63,47 +63,65 @@ void pqtun_exchange_result_clear(struct pqtun_exchange_result *result)
 }
 
 struct client_keys {
-	const pqtun_kem *kem[CLIENT_KEMS];
-	uint8_t *pk[CLIENT_KEMS];
-	uint8_t *sk[CLIENT_KEMS];   /* secret: secure memory */
+	size_t n;                   /* KEMs in the request, in request order */
+	const pqtun_kem *kem[MAX_KEMS];
+	uint8_t *pk[MAX_KEMS];
+	uint8_t *sk[MAX_KEMS];      /* secret: secure memory */
 };
 
 static void client_keys_free(struct client_keys *k)
 {
-	for (int i = 0; i < CLIENT_KEMS; i++) {
+	for (size_t i = 0; i < MAX_KEMS; i++) {
 		free(k->pk[i]);
 		pqtun_secure_free(k->sk[i]);
 		k->pk[i] = k->sk[i] = NULL;
 	}
 }
 
-/* Generate one key pair per client KEM; logs how long it took. */
-static int client_keys_generate(struct client_keys *k, uint64_t *elapsed_us)
+/* Look up the KEMs of opts (default pair if none given) into k after the
+ * same checks as pqtun_exchange_check_kems. Returns 0 or its code. */
+static int client_keys_select(struct client_keys *k, const struct pqtun_exchange_options *opts)
 {
-	uint64_t t_each[CLIENT_KEMS];
-	memset(k, 0, sizeof(*k));
-	for (int i = 0; i < CLIENT_KEMS; i++) {
-		k->kem[i] = pqtun_kem_find(client_kem_names[i]);
-		if (!k->kem[i] || !k->kem[i]->keypair || !k->kem[i]->decaps ||
-		    k->kem[i]->shared_secret_bytes > MAX_SHARED_SECRET)
+	const char *const *names = opts->kems ? opts->kems : default_kem_names;
+	size_t n = opts->kems ? opts->n_kems : sizeof(default_kem_names) / sizeof(default_kem_names[0]);
+	int rc = pqtun_exchange_check_kems(names, n, NULL, 0);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		k->kem[i] = pqtun_kem_find(names[i]);
+		if (k->kem[i]->shared_secret_bytes > MAX_SHARED_SECRET)
 			return PQTUN_EX_KEM_UNAVAILABLE;
 	}
+	k->n = n;
+	return 0;
+}
+
+/* Generate one key pair per selected KEM; logs how long each took. */
+static int client_keys_generate(struct client_keys *k, uint64_t *elapsed_us)
+{
+	char timing[256];
+	size_t used = 0;
 	uint64_t t0 = pqtun_now_ns();
-	for (int i = 0; i < CLIENT_KEMS; i++) {
+	timing[0] = '\0';
+	for (size_t i = 0; i < k->n; i++) {
 		uint64_t t = pqtun_now_ns();
 		k->pk[i] = malloc(k->kem[i]->public_key_bytes);
 		k->sk[i] = pqtun_secure_alloc(k->kem[i]->secret_key_bytes);
 		if (!k->pk[i] || !k->sk[i])
 			return PQTUN_EX_NO_MEMORY;
-		if (k->kem[i]->keypair(k->pk[i], k->sk[i]) != PQTUN_OK)
+		int r = k->kem[i]->keypair(k->pk[i], k->sk[i]);
+		if (r == PQTUN_KEM_UNSUPPORTED)
+			return PQTUN_EX_KEM_UNAVAILABLE;
+		if (r != PQTUN_OK)
 			return PQTUN_EX_KEM_FAILURE;
-		t_each[i] = pqtun_now_ns() - t;
+		int w = snprintf(timing + used, sizeof(timing) - used, "%s%s %.2f ms", i ? ", " : "",
+				 k->kem[i]->name, (double)(pqtun_now_ns() - t) / 1e6);
+		if (w > 0 && (size_t)w < sizeof(timing) - used)
+			used += (size_t)w;
 	}
 	pqtun_stack_scrub(32 * 1024);
 	*elapsed_us = (pqtun_now_ns() - t0) / 1000;
-	log_info("exchange: KEM key generation took %.2f ms (%s %.2f ms, %s %.2f ms)",
-		 (double)*elapsed_us / 1000.0, client_kem_names[0], (double)t_each[0] / 1e6,
-		 client_kem_names[1], (double)t_each[1] / 1e6);
+	log_info("exchange: KEM key generation took %.2f ms (%s)", (double)*elapsed_us / 1000.0, timing);
 	return 0;
 }
 
@@ -114,8 +132,8 @@ static int build_request(const uint8_t parent_pub[32], const uint8_t eph_pub[32]
 {
 	Ephemeralpeer__EphemeralPeerRequestV1 req = EPHEMERALPEER__EPHEMERAL_PEER_REQUEST_V1__INIT;
 	Ephemeralpeer__PostQuantumRequestV1 pqreq = EPHEMERALPEER__POST_QUANTUM_REQUEST_V1__INIT;
-	Ephemeralpeer__KemPubkeyV1 kp[CLIENT_KEMS];
-	Ephemeralpeer__KemPubkeyV1 *kpp[CLIENT_KEMS];
+	Ephemeralpeer__KemPubkeyV1 kp[MAX_KEMS];
+	Ephemeralpeer__KemPubkeyV1 *kpp[MAX_KEMS];
 	Ephemeralpeer__DaitaRequestV2 d2 = EPHEMERALPEER__DAITA_REQUEST_V2__INIT;
 
 	req.wg_parent_pubkey.data = (uint8_t *)(uintptr_t)parent_pub;
@@ -123,14 +141,14 @@ static int build_request(const uint8_t parent_pub[32], const uint8_t eph_pub[32]
 	req.wg_ephemeral_peer_pubkey.data = (uint8_t *)(uintptr_t)eph_pub;
 	req.wg_ephemeral_peer_pubkey.len = 32;
 	if (pq) {
-		for (int i = 0; i < CLIENT_KEMS; i++) {
+		for (size_t i = 0; i < keys->n; i++) {
 			ephemeralpeer__kem_pubkey_v1__init(&kp[i]);
 			kp[i].algorithm_name = (char *)(uintptr_t)keys->kem[i]->name;
 			kp[i].key_data.data = keys->pk[i];
 			kp[i].key_data.len = keys->kem[i]->public_key_bytes;
 			kpp[i] = &kp[i];
 		}
-		pqreq.n_kem_pubkeys = CLIENT_KEMS;
+		pqreq.n_kem_pubkeys = keys->n;
 		pqreq.kem_pubkeys = kpp;
 		req.post_quantum = &pqreq;
 	}
@@ -156,9 +174,9 @@ static int check_response(const Ephemeralpeer__EphemeralPeerResponseV1 *resp,
 	if (pq) {
 		if (!resp->post_quantum)
 			return PQTUN_EX_MISSING_CIPHERTEXTS;
-		if (resp->post_quantum->n_ciphertexts != CLIENT_KEMS)
+		if (resp->post_quantum->n_ciphertexts != keys->n)
 			return PQTUN_EX_CIPHERTEXT_COUNT;
-		for (int i = 0; i < CLIENT_KEMS; i++)
+		for (size_t i = 0; i < keys->n; i++)
 			if (resp->post_quantum->ciphertexts[i].len != keys->kem[i]->ciphertext_bytes)
 				return PQTUN_EX_CIPHERTEXT_LENGTH;
 	} else if (resp->post_quantum && resp->post_quantum->n_ciphertexts) {
@@ -178,12 +196,12 @@ static int check_response(const Ephemeralpeer__EphemeralPeerResponseV1 *resp,
 static int derive_psk(const Ephemeralpeer__PostQuantumResponseV1 *pq, const struct client_keys *keys,
 		      uint8_t psk[PQTUN_PSK_LEN])
 {
-	uint8_t ss[CLIENT_KEMS][MAX_SHARED_SECRET];
-	const uint8_t *secrets[CLIENT_KEMS];
-	size_t lens[CLIENT_KEMS];
+	uint8_t ss[MAX_KEMS][MAX_SHARED_SECRET];
+	const uint8_t *secrets[MAX_KEMS];
+	size_t lens[MAX_KEMS];
 	int rc = 0;
 
-	for (int i = 0; i < CLIENT_KEMS && rc == 0; i++) {
+	for (size_t i = 0; i < keys->n && rc == 0; i++) {
 		int k = keys->kem[i]->decaps(ss[i], pq->ciphertexts[i].data, keys->sk[i]);
 		if (k == PQTUN_KEM_REJECTED)
 			rc = PQTUN_EX_CIPHERTEXT_REJECTED;
@@ -192,7 +210,7 @@ static int derive_psk(const Ephemeralpeer__PostQuantumResponseV1 *pq, const stru
 		secrets[i] = ss[i];
 		lens[i] = keys->kem[i]->shared_secret_bytes;
 	}
-	if (rc == 0 && pqtun_psk_derive(psk, secrets, lens, CLIENT_KEMS) != 0)
+	if (rc == 0 && pqtun_psk_derive(psk, secrets, lens, keys->n) != 0)
 		rc = PQTUN_EX_KEM_FAILURE;
 	pqtun_memzero(ss, sizeof(ss));
 	pqtun_stack_scrub(32 * 1024);
@@ -237,7 +255,9 @@ int pqtun_exchange(const struct pqtun_exchange_options *opts,
 
 	uint64_t deadline = pqtun_now_ms() + (opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS);
 	if (opts->post_quantum) {
-		rc = client_keys_generate(&keys, &result->keygen_us);
+		rc = client_keys_select(&keys, opts);
+		if (rc == 0)
+			rc = client_keys_generate(&keys, &result->keygen_us);
 		if (rc != 0)
 			goto out;
 	}
