@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pqtun upgrade refuses clearly and changes nothing when it cannot upgrade:
-# usage errors, missing interface, no private key, several peers, a peer
+# usage errors (incl. bad --kem lists), missing interface, no private key, several peers, a peer
 # that already has a PSK, an unreachable or absent config service.
 set -u
 . "${PQTUN_SRC:-$(dirname "$0")/..}/tests/support/netns.sh"
@@ -30,6 +30,10 @@ expect 2 "invalid --port" -- --port 70000 "$W"
 expect 2 "invalid --gateway" -- --gateway nohost "$W"
 expect 2 "invalid --timeout" -- --timeout 0 "$W"
 expect 2 "not a valid interface name" -- ../../etc
+expect 2 "invalid --kem: Kyber1024 and ML-KEM-1024 must not be used together" -- --kem Kyber1024,ML-KEM-1024 "$W"
+expect 2 "invalid --kem: unknown KEM 'X25519'" -- --kem HQC-256,X25519 "$W"
+expect 1 "Classic-McEliece-460896f-round3 cannot be used by the client: key generation is not implemented" -- \
+	--kem Classic-McEliece-460896f-round3 "$W"
 expect 1 "${P}nosuch" -- "${P}nosuch"
 expect 1 "has no private key" -- "$W"
 
@@ -53,6 +57,7 @@ expect 1 "exchange with 10.64.0.1:1337 failed" -- --timeout 1 "$W"
 # connection refused on loopback
 ip -n "$N" link set lo up
 expect 1 "exchange with 127.0.0.1:9 failed" -- --gateway 127.0.0.1 --port 9 --timeout 2 "$W"
+expect 1 "exchange with 127.0.0.1:9 failed" -- --gateway 127.0.0.1 --port 9 --kem Kyber1024 --timeout 2 "$W"
 [ "$(netns_wg "$N" show "$W" public-key)" = "$PUB" ] || netns_fail "the interface key changed after a failed upgrade"
 [ "$(netns_wg "$N" show "$W" preshared-keys | cut -f2)" = "(none)" ] || netns_fail "a PSK appeared after a failed upgrade"
 echo PASS

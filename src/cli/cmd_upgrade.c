@@ -23,7 +23,8 @@
 void usage_upgrade(FILE *out)
 {
 	fprintf(out,
-		"Usage: pqtun upgrade IFACE [--gateway IP] [--port P] [--timeout S] [--force]\n"
+		"Usage: pqtun upgrade IFACE [--gateway IP] [--port P] [--timeout S] [--kem LIST]\n"
+		"                     [--force]\n"
 		"\n"
 		"Negotiate a post-quantum preshared key for the WireGuard interface IFACE,\n"
 		"which must be up with exactly one peer (a relay running 'pqtun serve\n"
@@ -36,6 +37,9 @@ void usage_upgrade(FILE *out)
 		"  -g, --gateway IP      config service address inside the tunnel (default 10.64.0.1)\n"
 		"  -p, --port P          config service port (default 1337)\n"
 		"  -t, --timeout S       deadline for the exchange in seconds (default 8)\n"
+		"  -k, --kem LIST        KEMs to use, comma-separated, in request order\n"
+		"                        (default ML-KEM-1024,HQC-256; also HQC-256, Kyber1024;\n"
+		"                        up to 4, Kyber1024 never with ML-KEM-1024)\n"
 		"  -f, --force           negotiate even if the peer already has a PSK\n"
 		"                        (e.g. a new PSK for a tunnel upgraded before)\n"
 		"  -h, --help            this help\n");
@@ -47,6 +51,8 @@ struct upgrade_opts {
 	uint16_t port;
 	unsigned timeout_ms;
 	int force;
+	const char *kems[PQTUN_EXCHANGE_MAX_KEMS]; /* n_kems 0 = the default pair */
+	size_t n_kems;
 };
 
 /* Parse the command line into o. Returns 0 to go on, or an exit code (*exit_now for --help). */
@@ -56,6 +62,7 @@ static int parse_args(int argc, char **argv, struct upgrade_opts *o, int *exit_n
 		{ "gateway", required_argument, NULL, 'g' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "kem", required_argument, NULL, 'k' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -66,7 +73,7 @@ static int parse_args(int argc, char **argv, struct upgrade_opts *o, int *exit_n
 	o->gateway = DEFAULT_GATEWAY;
 	o->port = PQTUN_EXCHANGE_DEFAULT_PORT;
 	o->timeout_ms = 8000;
-	while ((c = getopt_long(argc, argv, "g:p:t:fh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "g:p:t:k:fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'g': {
 			int fam;
@@ -92,6 +99,15 @@ static int parse_args(int argc, char **argv, struct upgrade_opts *o, int *exit_n
 			o->timeout_ms = (unsigned)(s * 1000.0 + 0.5);
 			if (!o->timeout_ms)
 				o->timeout_ms = 1;
+			break;
+		}
+		case 'k': {
+			char err[256];
+			int r = pqtun_exchange_parse_kems(optarg, o->kems, &o->n_kems, err, sizeof(err));
+			if (r == PQTUN_EX_KEM_UNAVAILABLE)
+				return cli_failure("upgrade", "--kem: %s", err);
+			if (r != 0)
+				return cli_usage_error("upgrade", "invalid --kem: %s", err);
 			break;
 		}
 		case 'f': o->force = 1; break;
@@ -193,6 +209,7 @@ int cmd_upgrade(int argc, char **argv)
 	}
 	struct pqtun_exchange_options xo = {
 		.host = o.gateway, .port = o.port, .timeout_ms = o.timeout_ms, .post_quantum = 1,
+		.kems = o.n_kems ? o.kems : NULL, .n_kems = o.n_kems,
 	};
 	struct pqtun_exchange_result res;
 	rc = pqtun_exchange(&xo, parent_pub, eph_pub, &res);
