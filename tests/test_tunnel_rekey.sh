@@ -80,8 +80,10 @@ recv=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$NETNS_TMP/ping.log")
 if [ -n "$sent" ] && [ -n "$recv" ] && [ "$rot" -gt 0 ]; then
 	lost=$((sent - recv))
 	echo "figures: $rot rotations, ping $sent sent / $recv received: $lost lost ($(awk -v l=$lost -v r=$rot 'BEGIN { printf "%.1f", l / r }') per rotation, 50 ms spacing)"
-	# "a handful": at most 6 packets (300 ms) per rotation on average
-	[ "$lost" -le $((rot * 6)) ] || bad "$lost packets lost over $rot rotations"
+	# Typically 0-2 per rotation here; the bound (1 s of pings per rotation
+	# on average) leaves room for a loaded machine or ASan, and still fails
+	# when a rotation costs a failed handshake (5 s of silence).
+	[ "$lost" -le $((rot * 20)) ] || bad "$lost packets lost over $rot rotations"
 else
 	bad "no ping summary: $(tail -3 "$NETNS_TMP/ping.log")"
 fi

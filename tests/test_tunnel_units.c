@@ -1,7 +1,9 @@
 /* Unit tests of the client's pure parts: the retry schedule, interface
  * naming, the ConfigUpdate key on top of the shared parser (line numbers
  * kept), the checks `up` adds, and the state file round trip (including
- * that a value cannot inject extra entries). No root needed. */
+ * that a value cannot inject extra entries), the PSK rotation schedule
+ * (jitter, backoff, test scale), its config key, the state lock and a
+ * refused rotation being recorded. No root needed. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +18,12 @@
 
 #include "tunnel/bringup.h"
 #include "tunnel/conf.h"
+#include "tunnel/rekey.h"
 #include "tunnel/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 
 #define KEY_A "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
 #define KEY_B "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
@@ -189,6 +196,137 @@ static void test_state_round_trip(void **state)
 	unsetenv("PQTUN_RUN_DIR");
 }
 
+static void test_rekey_schedule(void **state)
+{
+	(void)state;
+	/* +-10% jitter around interval * scale */
+	assert_int_equal(pqtun_rekey_delay_ms(30, 1.0, 0), 27000);
+	assert_int_equal(pqtun_rekey_delay_ms(30, 1.0, UINT32_MAX), 33000);
+	assert_int_equal(pqtun_rekey_delay_ms(120, 1.0, UINT32_MAX / 2), 119999); /* ~middle */
+	assert_int_equal(pqtun_rekey_delay_ms(30, 0.1, 0), 2700);
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (uint32_t r = 0; r < 1000; r++) {
+		uint64_t d = pqtun_rekey_delay_ms(60, 1.0, r * 4294967u);
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+	}
+	assert_true(lo >= 54000 && hi <= 66000 && hi - lo > 10000); /* spread, within bounds */
+	/* backoff: 8 s * 2^(n-1), capped at the interval, scaled */
+	assert_int_equal(pqtun_rekey_backoff_ms(1, 120, 1.0), 8000);
+	assert_int_equal(pqtun_rekey_backoff_ms(2, 120, 1.0), 16000);
+	assert_int_equal(pqtun_rekey_backoff_ms(4, 120, 1.0), 64000);
+	assert_int_equal(pqtun_rekey_backoff_ms(5, 120, 1.0), 120000);
+	assert_int_equal(pqtun_rekey_backoff_ms(400, 120, 1.0), 120000);
+	assert_int_equal(pqtun_rekey_backoff_ms(3, 30, 0.1), 3000);
+	/* the test-only scale */
+	unsetenv(PQTUN_REKEY_SCALE_ENV);
+	assert_true(pqtun_rekey_scale_from_env() == 1.0);
+	setenv(PQTUN_REKEY_SCALE_ENV, "0.25", 1);
+	assert_true(pqtun_rekey_scale_from_env() == 0.25);
+	const char *bad[] = { "0", "2", "-1", "x", "0.5s" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv(PQTUN_REKEY_SCALE_ENV, bad[i], 1);
+		assert_true(pqtun_rekey_scale_from_env() < 0);
+	}
+	unsetenv(PQTUN_REKEY_SCALE_ENV);
+}
+
+static void test_rekey_config(void **state)
+{
+	(void)state;
+	const char *head = "[Interface]\nPrivateKey = " KEY_A "\n";
+	const char *peer = "[Peer]\nPublicKey = " KEY_B "\nEndpoint = 192.0.2.1:1\nAllowedIPs = 0.0.0.0/0\n";
+	char text[512];
+	struct pqtun_tunconf c;
+	char err[256] = "";
+	snprintf(text, sizeof(text), "%sRekeyInterval = 29\n%s", head, peer);
+	expect_reject(text, "RekeyInterval 29 is too short (at least 30");
+	snprintf(text, sizeof(text), "%sRekeyInterval = 90\n%s", head, peer);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pqtun_tunconf_parse(&c, text, "wg0", err, sizeof(err)), 0);
+	assert_int_equal(c.rekey_interval, 90);
+	pqtun_tunconf_free(&c);
+	snprintf(text, sizeof(text), "%s%s", head, peer);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pqtun_tunconf_parse(&c, text, "wg0", err, sizeof(err)), 0);
+	assert_int_equal(c.rekey_interval, 0); /* default off */
+	pqtun_tunconf_free(&c);
+}
+
+static void test_rekey_state(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pqtun-rekey-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	setenv("PQTUN_RUN_DIR", dir, 1);
+	struct pqtun_state st, back;
+	memset(&st, 0, sizeof(st));
+	strcpy(st.iface, "wg5");
+	strcpy(st.phase, "negotiating");
+	strcpy(st.gateway, "10.64.0.1");
+	st.config_port = 1337;
+	st.daita = 1;
+	st.rekey_pid = 777;
+	st.rekey_interval = 120;
+	st.next_rekey = 1795572999;
+	st.rekey_failures = 2;
+	st.rekey_alert = 4;
+	strcpy(st.rekey_error, "exit relay: the exchange timed out");
+	st.n_hops = 1;
+	strcpy(st.hops[0].role, "single");
+	st.hops[0].post_quantum = 1;
+	st.hops[0].rotations = 9;
+	assert_int_equal(pqtun_state_save(&st), 0);
+	assert_int_equal(pqtun_state_load(&back, "wg5"), 0);
+	assert_string_equal(back.gateway, "10.64.0.1");
+	assert_int_equal(back.config_port, 1337);
+	assert_int_equal(back.daita, 1);
+	assert_int_equal(back.rekey_pid, 777);
+	assert_int_equal(back.rekey_interval, 120);
+	assert_int_equal(back.next_rekey, 1795572999);
+	assert_int_equal(back.rekey_failures, 2);
+	assert_int_equal(back.rekey_alert, 4);
+	assert_string_equal(back.rekey_error, "exit relay: the exchange timed out");
+	assert_int_equal(back.hops[0].rotations, 9);
+	pqtun_state_free(&back);
+
+	/* the lock excludes a second holder */
+	int fd = pqtun_state_lock("wg5");
+	assert_true(fd >= 0);
+	char lp[256];
+	snprintf(lp, sizeof(lp), "%s/wg5.lock", dir);
+	int other = open(lp, O_RDWR);
+	assert_true(other >= 0);
+	assert_int_equal(flock(other, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	pqtun_state_unlock(fd);
+	assert_int_equal(flock(other, LOCK_EX | LOCK_NB), 0);
+	close(other);
+
+	/* a rotation of a tunnel that is not up is refused, changes nothing
+	 * but the failure record */
+	struct pqtun_rekey_report rep;
+	char err[256];
+	assert_int_equal(pqtun_rekey_once("wg5", 1.0, 0, &rep, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not up"));
+	assert_int_equal(pqtun_state_load(&back, "wg5"), 0);
+	assert_int_equal(back.rekey_failures, 3);
+	assert_non_null(strstr(back.rekey_error, "not up"));
+	assert_int_equal(back.hops[0].rotations, 9);
+	pqtun_state_free(&back);
+	/* nothing known about an interface: 1 */
+	assert_int_equal(pqtun_rekey_once("wg6", 1.0, 0, &rep, err, sizeof(err)), 1);
+	snprintf(lp, sizeof(lp), "%s/wg6.lock", dir);
+	assert_int_equal(access(lp, F_OK), -1); /* no lock file for an unknown tunnel */
+	snprintf(lp, sizeof(lp), "%s/wg5.lock", dir);
+
+	pqtun_state_remove("wg5");
+	assert_int_equal(access(lp, F_OK), -1);
+	pqtun_state_remove("wg6");
+	rmdir(dir);
+	unsetenv("PQTUN_RUN_DIR");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +335,9 @@ int main(void)
 		cmocka_unit_test(test_config_update_key),
 		cmocka_unit_test(test_up_checks),
 		cmocka_unit_test(test_state_round_trip),
+		cmocka_unit_test(test_rekey_schedule),
+		cmocka_unit_test(test_rekey_config),
+		cmocka_unit_test(test_rekey_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

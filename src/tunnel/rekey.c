@@ -58,6 +58,29 @@ uint64_t pqtun_rekey_backoff_ms(unsigned failures, unsigned interval_s, double s
 	return s < 1 ? 1 : (uint64_t)s;
 }
 
+/* Lock iface's state, but only if it has one (no lock file is created for
+ * an unknown interface). Returns the lock, -1 on error, -2 if there is no
+ * state; with a lock held, *st is loaded. */
+static int lock_and_load(const char *iface, struct pqtun_state *st)
+{
+	char path[4200];
+	pqtun_state_path(path, sizeof(path), iface);
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? -2 : -1;
+	int lock = pqtun_state_lock(iface);
+	if (lock < 0)
+		return -1;
+	int ls = pqtun_state_load(st, iface);
+	if (ls == 0)
+		return lock;
+	if (ls == 1) { /* taken down meanwhile: drop the lock file we recreated */
+		snprintf(path, sizeof(path), "%s/%s.lock", pqtun_state_dir(), iface);
+		unlink(path);
+	}
+	pqtun_state_unlock(lock);
+	return ls == 1 ? -2 : -1;
+}
+
 static uint64_t cpu_us_now(void)
 {
 	struct rusage ru;
@@ -312,17 +335,11 @@ int pqtun_rekey_once(const char *iface, double scale, unsigned failures, struct 
 	uint64_t t0 = pqtun_now_ms(), cpu0 = cpu_us_now();
 	memset(rep, 0, sizeof(*rep));
 	memset(&r, 0, sizeof(r));
-	int lock = pqtun_state_lock(iface);
+	int lock = lock_and_load(iface, &st);
 	if (lock < 0) {
-		snprintf(err, errlen, "cannot lock the state of %s in %s: %s", iface, pqtun_state_dir(), strerror(errno));
-		return -1;
-	}
-	int ls = pqtun_state_load(&st, iface);
-	if (ls != 0) {
-		pqtun_state_unlock(lock);
-		snprintf(err, errlen, ls == 1 ? "%s is not a tunnel brought up by pqtun" : "cannot read the state of %s",
+		snprintf(err, errlen, lock == -2 ? "%s is not a tunnel brought up by pqtun" : "cannot read or lock the state of %s",
 			 iface);
-		return ls == 1 ? 1 : -1;
+		return lock == -2 ? 1 : -1;
 	}
 	r.iface = iface;
 	r.st = &st;
@@ -408,14 +425,9 @@ void pqtun_rekey_stop(long pid)
 static int record(const char *iface, long pid, unsigned interval, unsigned alert, int64_t next, int set_pid)
 {
 	struct pqtun_state st;
-	int lock = pqtun_state_lock(iface);
+	int lock = lock_and_load(iface, &st);
 	if (lock < 0)
-		return -1;
-	int ls = pqtun_state_load(&st, iface);
-	if (ls != 0) {
-		pqtun_state_unlock(lock);
-		return ls;
-	}
+		return lock == -2 ? 1 : -1;
 	if (set_pid) {
 		st.rekey_pid = pid;
 		st.rekey_interval = interval;
@@ -454,15 +466,9 @@ int pqtun_rekey_loop(const char *iface, unsigned interval_s, double scale, unsig
 	struct pqtun_state st;
 	if (alert_after == 0)
 		alert_after = PQTUN_REKEY_DEFAULT_ALERT;
-	int lock = pqtun_state_lock(iface);
+	int lock = lock_and_load(iface, &st);
 	if (lock < 0) {
-		snprintf(err, errlen, "cannot lock the state of %s in %s: %s", iface, pqtun_state_dir(), strerror(errno));
-		return -1;
-	}
-	int ls = pqtun_state_load(&st, iface);
-	if (ls != 0) {
-		pqtun_state_unlock(lock);
-		snprintf(err, errlen, ls == 1 ? "%s is not a tunnel brought up by pqtun" : "cannot read the state of %s",
+		snprintf(err, errlen, lock == -2 ? "%s is not a tunnel brought up by pqtun" : "cannot read or lock the state of %s",
 			 iface);
 		return -1;
 	}
@@ -532,16 +538,16 @@ int pqtun_rekey_loop(const char *iface, unsigned interval_s, double scale, unsig
 		}
 	}
 	/* Deregister, unless the tunnel is gone or another process took over. */
-	lock = pqtun_state_lock(iface);
-	if (lock >= 0 && pqtun_state_load(&st, iface) == 0) {
+	lock = lock_and_load(iface, &st);
+	if (lock >= 0) {
 		if (st.rekey_pid == (long)getpid()) {
 			st.rekey_pid = 0;
 			st.next_rekey = 0;
 			pqtun_state_save(&st);
 		}
 		pqtun_state_free(&st);
+		pqtun_state_unlock(lock);
 	}
-	pqtun_state_unlock(lock);
 	closelog();
 	return 0;
 }
