@@ -33,6 +33,21 @@ typedef struct {
 	mlkem_poly sw[MLKEM_K];
 } mlkem_polyvec_cache;
 
+/* Little-endian 64-bit load. */
+static inline uint64_t mlkem_load_le64(const uint8_t *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+#else
+	uint64_t v = 0;
+	for (unsigned int b = 0; b < 8; b++)
+		v |= (uint64_t)p[b] << (8 * b);
+	return v;
+#endif
+}
+
 /* ByteDecode12 followed by reduction mod q: out coefficients in [0, q).
  * For a checked ek nothing changes; for dk_pke this is FIPS 203's "mod q". */
 static inline void mlkem_poly_frombytes(mlkem_poly *r, const uint8_t a[MLKEM_POLYBYTES])
@@ -133,10 +148,8 @@ static inline void mlkem_poly_decompress_du(mlkem_poly *r, const uint8_t a[MLKEM
 {
 	for (unsigned int i = 0; i < MLKEM_N / 8; i++) {
 		const uint8_t *b = a + 11 * i;
-		uint64_t lo = 0;
+		uint64_t lo = mlkem_load_le64(b);
 		uint32_t hi = 0;
-		for (unsigned int k = 0; k < 8; k++)
-			lo |= (uint64_t)b[k] << (8 * k);
 		for (unsigned int k = 0; k < 3; k++)
 			hi |= (uint32_t)b[8 + k] << (8 * k);
 		/* values 0..4 lie in lo (bits 0..54); 5 straddles (bits 55..65) */
@@ -210,21 +223,6 @@ static inline void mlkem_poly_cbd2(mlkem_poly *r, const uint8_t buf[128])
 		r->c[2 * i] = (int16_t)((s & 3) - ((s >> 2) & 3));
 		r->c[2 * i + 1] = (int16_t)(((s >> 4) & 3) - ((s >> 6) & 3));
 	}
-}
-
-/* Little-endian 64-bit load. */
-static inline uint64_t mlkem_load_le64(const uint8_t *p)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-#else
-	uint64_t v = 0;
-	for (unsigned int b = 0; b < 8; b++)
-		v |= (uint64_t)p[b] << (8 * b);
-	return v;
-#endif
 }
 
 /* Rejection step of SampleNTT (FIPS 203 Alg. 7) on public XOF output:
