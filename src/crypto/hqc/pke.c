@@ -77,9 +77,7 @@ void hqc_pke_keygen(uint8_t pk[HQC_PK_BYTES], const uint8_t sk_seed[HQC_SEED_BYT
 	memmove(pk, pk_seed, HQC_SEED_BYTES);
 	hqc_vec_to_bytes(pk + HQC_SEED_BYTES, s);
 
-	pqtun_memzero(x, sizeof(x));
-	pqtun_memzero(y, sizeof(y));
-	pqtun_memzero(sk_stream, sizeof(sk_stream));
+	pqtun_memzero(sk_stream, sizeof(sk_stream)); /* x, y: see pke.h */
 }
 
 void hqc_pke_encrypt(uint8_t *uv, const uint8_t m[HQC_K], const uint8_t theta[HQC_SEED_BYTES],
@@ -110,12 +108,7 @@ void hqc_pke_encrypt(uint8_t *uv, const uint8_t m[HQC_K], const uint8_t theta[HQ
 	hqc_vec_xor(t, cw, HQC_N1N2_WORDS);
 	hqc_vec_n1n2_to_bytes(uv + HQC_VEC_BYTES, t);
 
-	pqtun_memzero(r1, sizeof(r1));
-	pqtun_memzero(r2, sizeof(r2));
-	pqtun_memzero(e, sizeof(e));
-	pqtun_memzero(t, sizeof(t));
-	pqtun_memzero(cw, sizeof(cw));
-	pqtun_memzero(stream, sizeof(stream));
+	pqtun_memzero(stream, sizeof(stream)); /* r1, r2, e, t, cw: see pke.h */
 }
 
 void hqc_pke_decrypt(uint8_t m[HQC_K], const uint8_t *uv, const uint8_t sk_seed[HQC_SEED_BYTES])
@@ -135,8 +128,5 @@ void hqc_pke_decrypt(uint8_t m[HQC_K], const uint8_t *uv, const uint8_t sk_seed[
 	hqc_vec_xor(v, t, HQC_N1N2_WORDS);
 	hqc_code_decode(m, v);
 
-	pqtun_memzero(sk_stream, sizeof(sk_stream));
-	pqtun_memzero(y, sizeof(y));
-	pqtun_memzero(t, sizeof(t));
-	pqtun_memzero(v, sizeof(v));
+	pqtun_memzero(sk_stream, sizeof(sk_stream)); /* y, t, v: see pke.h */
 }

@@ -1,7 +1,14 @@
 /* HQC-PKE (IND-CPA), the layer under the KEM. Keys are held as seeds: the
  * secret vectors x, y come from SHAKE256(sk_seed || 2), the public h from
  * SHAKE256(pk_seed || 2). All outputs are byte encodings; everything
- * derived from sk_seed, m or theta is secret and handled in constant time. */
+ * derived from sk_seed, m or theta is secret and handled in constant time.
+ *
+ * Wiping: the secret 7 KiB vectors (x, y, r1, r2, e and the products) stay
+ * in these functions' stack frames, like the multiplication's spills
+ * (gf2x.h): every KEM operation (hqc256.c) ends with pqtun_stack_scrub over
+ * more than the deepest measured frame, which clears them; wiping each
+ * one here as well cost ~3% of an operation. Callers outside the KEM must
+ * scrub the stack the same way. */
 #ifndef PQTUN_CRYPTO_HQC_PKE_H
 #define PQTUN_CRYPTO_HQC_PKE_H
 

@@ -41,7 +41,9 @@ void hqc_support_dedup_avx2(uint32_t *support, unsigned int weight);
 
 /* v (HQC_VEC_WORDS words, overwritten) = the vector whose ones are the
  * weight distinct positions in support. Constant time in the positions.
- * Picks the fastest implementation allowed (src/util/cpu.h). */
+ * Picks the fastest implementation allowed (src/util/cpu.h). The AVX2
+ * version leaves position-dependent patterns (~20 KiB) in its stack frame,
+ * cleared by the KEM's stack scrub (see pke.h), not wiped here. */
 void hqc_support_to_vec(uint64_t *v, const uint32_t *support, unsigned int weight);
 void hqc_support_to_vec_portable(uint64_t *v, const uint32_t *support, unsigned int weight);
 #ifdef PQTUN_HAVE_X86_64

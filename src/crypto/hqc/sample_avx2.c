@@ -22,7 +22,7 @@ void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int 
 {
 	__m256i onehot[HQC_MAX_WEIGHT][4];
 	uint64_t group[HQC_MAX_WEIGHT];
-	__m256i out[2 * GROUP_PAIRS * GROUP_WORDS / 4];
+	__m256i last[2 * GROUP_WORDS / 4]; /* the last pair of groups, cut to the vector */
 	const __m256i four = _mm256_set1_epi64x(4);
 
 	for (unsigned int j = 0; j < weight; j++) {
@@ -35,8 +35,8 @@ void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int 
 		}
 		group[j] = support[j] >> GROUP_SHIFT;
 	}
-	/* Groups g and g + 1 (the last pass's second group is past the vector:
-	 * no position matches it, it stays zero and is not copied out). */
+	/* Groups g and g + 1, stored straight into v except for the last pair,
+	 * which reaches past the vector (its second group is empty). */
 	for (unsigned int g = 0; g < 2 * GROUP_PAIRS; g += 2) {
 		const __m256i gv = _mm256_set1_epi64x(g), gw = _mm256_set1_epi64x(g + 1);
 		__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
@@ -55,19 +55,19 @@ void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int 
 			b2 = _mm256_or_si256(b2, _mm256_and_si256(n, o2));
 			b3 = _mm256_or_si256(b3, _mm256_and_si256(n, o3));
 		}
-		out[4 * g] = a0;
-		out[4 * g + 1] = a1;
-		out[4 * g + 2] = a2;
-		out[4 * g + 3] = a3;
-		out[4 * g + 4] = b0;
-		out[4 * g + 5] = b1;
-		out[4 * g + 6] = b2;
-		out[4 * g + 7] = b3;
+		__m256i *dst = g + 2 < 2 * GROUP_PAIRS ? (__m256i *)(v + GROUP_WORDS * g) : last;
+		_mm256_storeu_si256(dst, a0);
+		_mm256_storeu_si256(dst + 1, a1);
+		_mm256_storeu_si256(dst + 2, a2);
+		_mm256_storeu_si256(dst + 3, a3);
+		_mm256_storeu_si256(dst + 4, b0);
+		_mm256_storeu_si256(dst + 5, b1);
+		_mm256_storeu_si256(dst + 6, b2);
+		_mm256_storeu_si256(dst + 7, b3);
 	}
-	memcpy(v, out, HQC_VEC_WORDS * sizeof(uint64_t));
-	pqtun_memzero(out, sizeof(out));
-	pqtun_memzero(onehot, weight * sizeof(onehot[0]));
-	pqtun_memzero(group, sizeof(group));
+	const size_t done = GROUP_WORDS * (2 * GROUP_PAIRS - 2);
+	memcpy(v + done, last, (HQC_VEC_WORDS - done) * sizeof(uint64_t));
+	/* onehot, group and last stay on the stack: see sample.h. */
 }
 
 /* 1 if a == b, else 0 (a, b < 2^31), without branching. */
