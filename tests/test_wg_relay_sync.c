@@ -2,7 +2,9 @@
  * authorization by tunnel source, registration and replacement, IP
  * handover on handshakes (both ways), re-negotiation from an upgraded
  * tunnel, expiry, removal with the normal peer, reconciliation after a
- * restart; and the state file (round trip, atomic write, bad files). */
+ * restart; and the state file (round trip, atomic write, bad files); the
+ * tentative switch when a response was delivered (confirmed by the
+ * handshake, undone by traffic or a handshake of the previous key). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -340,6 +342,132 @@ static void test_restart_reconcile(void **state)
 	assert_non_null(strstr(err, "/nonexistent-dir/x.state"));
 }
 
+
+static int deliver(const uint8_t eph[32])
+{
+	struct pqtun_wg_device *set = pqtun_wg_device_new("wg0");
+	int r = wg_sync_delivered(&st, eph, now, set);
+	assert_true(r >= 0);
+	wg_apply(wg, set);
+	pqtun_wg_device_free(set);
+	return r;
+}
+
+static void rx(const uint8_t key[32], uint64_t bytes)
+{
+	struct pqtun_wg_peer *p = pqtun_wg_device_find_peer(wg, key);
+	assert_non_null(p);
+	p->rx_bytes += bytes;
+}
+
+/* The response was delivered: E1 holds the IPs before its handshake; the
+ * handshake confirms it; later handshakes move them as before. */
+static void test_delivered_switch(void **state)
+{
+	(void)state;
+	assert_int_equal(deliver(K_E1), 0); /* unknown key: nothing */
+	assert_int_equal(do_register("10.64.0.2", K_N1, K_E1), 0);
+	rx(K_N1, 500);
+	assert_int_equal(deliver(K_E1), 1);
+	assert_string_equal(ips_of(K_E1), "10.64.0.2/32");
+	assert_string_equal(ips_of(K_N1), "");
+	assert_int_equal(deliver(K_E1), 0); /* twice: nothing more */
+	assert_true(wg_sync_pending(&st, now)); /* poll fast until confirmed */
+	step(300);                               /* baseline of N1's traffic */
+	assert_string_equal(ips_of(K_E1), "10.64.0.2/32");
+	handshake(K_E1);
+	step(300);
+	assert_false(wg_sync_pending(&st, now));
+	assert_false(st.entries[0].tentative);
+	/* confirmed: traffic on N1 no longer matters, its handshake does */
+	rx(K_N1, 100);
+	step(300);
+	assert_string_equal(ips_of(K_E1), "10.64.0.2/32");
+	handshake(K_N1);
+	step(300);
+	assert_string_equal(ips_of(K_N1), "10.64.0.2/32");
+	assert_string_equal(ips_of(K_E1), "");
+}
+
+/* The client got the response but never switched: its normal peer still
+ * receives traffic after the switch, so it takes the IPs back; a handshake
+ * of the normal peer does too. */
+static void test_delivered_not_switched(void **state)
+{
+	(void)state;
+	assert_int_equal(do_register("10.64.0.2", K_N1, K_E1), 0);
+	assert_int_equal(deliver(K_E1), 1);
+	assert_int_equal(step(300), 0); /* baseline */
+	assert_string_equal(ips_of(K_E1), "10.64.0.2/32");
+	rx(K_N1, 148);
+	assert_int_equal(step(300), 1);
+	assert_string_equal(ips_of(K_N1), "10.64.0.2/32");
+	assert_string_equal(ips_of(K_E1), "");
+	assert_false(st.entries[0].tentative);
+	/* E1 may still handshake later and take over as usual */
+	handshake(K_E1);
+	step(300);
+	assert_string_equal(ips_of(K_E1), "10.64.0.2/32");
+
+	/* N2: switched tentatively, then its normal key handshakes */
+	assert_int_equal(do_register("10.64.0.3", K_N2, K_E2), 0);
+	assert_int_equal(deliver(K_E2), 1);
+	step(300);
+	handshake(K_N2);
+	step(300);
+	assert_string_equal(ips_of(K_N2), "10.64.0.3/32");
+	assert_string_equal(ips_of(K_E2), "");
+}
+
+/* Re-negotiation from inside an upgraded tunnel: the previous ephemeral
+ * peer stays in WireGuard while the switch is tentative and takes the IPs
+ * back if the client goes on using it; a new registration during a
+ * tentative switch first undoes it. The state survives a restart. */
+static void test_delivered_renegotiation(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/pqtun-relay-state-XXXXXX", err[512];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(do_register("10.64.0.2", K_N1, K_E1), 0);
+	handshake(K_E1);
+	step(300);
+	assert_int_equal(do_register("10.64.0.2", K_E1, K_E2), 0);
+	assert_int_equal(deliver(K_E2), 1);
+	assert_string_equal(ips_of(K_E2), "10.64.0.2/32");
+	step(300);
+	assert_non_null(pqtun_wg_device_find_peer(wg, K_E1)); /* kept while tentative */
+	assert_int_equal(wg_state_save(&st, path, err, sizeof(err)), 0);
+	struct wg_relay_state loaded;
+	assert_int_equal(wg_state_load(&loaded, path, err, sizeof(err)), 0);
+	unlink(path);
+	assert_true(loaded.entries[0].tentative);
+	assert_int_equal(loaded.entries[0].tentative_from, WG_HOLDER_OLD);
+	wg_state_free(&st);
+	st = loaded;
+	step(300); /* new baseline after the restart */
+	rx(K_E1, 92);
+	assert_int_equal(step(300), 1);
+	assert_string_equal(ips_of(K_E1), "10.64.0.2/32");
+	assert_string_equal(ips_of(K_E2), "");
+
+	/* registration E3 while E3's predecessor is tentative */
+	handshake(K_E2);
+	step(300); /* E2 holds and is confirmed; E1 removed */
+	assert_null(pqtun_wg_device_find_peer(wg, K_E1));
+	assert_int_equal(do_register("10.64.0.2", K_E2, K_E3), 0);
+	assert_int_equal(deliver(K_E3), 1);
+	assert_int_equal(do_register("10.64.0.2", K_E2, K_E1), 0); /* asks again from E2 */
+	assert_string_equal(ips_of(K_E2), "10.64.0.2/32");         /* tentative switch undone */
+	assert_null(pqtun_wg_device_find_peer(wg, K_E3));
+	assert_int_equal(deliver(K_E1), 1);
+	handshake(K_E1);
+	step(300);
+	assert_string_equal(ips_of(K_E1), "10.64.0.2/32");
+	assert_null(pqtun_wg_device_find_peer(wg, K_E2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +476,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replace_and_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_normal_peer_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_reconcile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivered_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivered_not_switched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivered_renegotiation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

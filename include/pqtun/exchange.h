@@ -170,6 +170,12 @@ struct pqtun_relay_policy {
 			     const uint8_t parent_pubkey[32], const uint8_t ephemeral_pubkey[32],
 			     const uint8_t *psk, const char *const *kem_names, size_t n_kems,
 			     int daita, char *msg, size_t msg_len);
+	/* The OK response of a registration (ephemeral_pubkey as passed to
+	 * register_peer) is on its way to the client: every byte of it left
+	 * the socket (the kernel's not-yet-sent queue is empty; not necessarily
+	 * acknowledged yet). Not called if the connection dies first. Runs on
+	 * the event-loop thread: must not block. */
+	void (*delivered)(void *ctx, const uint8_t ephemeral_pubkey[32]);
 	/* Called once by pqtun_relay_destroy after all workers stopped (not
 	 * when pqtun_relay_create fails: the caller then still owns ctx). */
 	void (*release)(void *ctx);

@@ -26,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -66,6 +68,9 @@ struct relay_conn {
 	uint64_t accepted_ms, last_read_ms, last_write_ms, blocked_since_ms;
 	uint64_t last_request_ms;        /* a stream began or closed (PINGs do not count) */
 	uint64_t requests_completed;
+	int deliver_pending;             /* a registration's response is being sent */
+	int deliver_lowat;               /* TCP_NOTSENT_LOWAT set to see it leave */
+	uint8_t deliver_key[32];         /* its ephemeral public key (policy.delivered) */
 };
 
 struct relay_stream {
@@ -81,6 +86,8 @@ struct relay_stream {
 	size_t frame_len, frame_off;
 	int status;
 	char message[3 * PQTUN_RELAY_MSG_LEN + 1]; /* percent-encoded */
+	int registered;                  /* OK response of a registration (policy.delivered) */
+	uint8_t eph[32];
 };
 
 struct relay {
@@ -174,6 +181,8 @@ static void stream_respond(struct relay_stream *s, struct relay_reply *reply)
 	s->frame_len = reply->frame_len;
 	s->frame_off = 0;
 	reply->frame = NULL;
+	s->registered = reply->registered;
+	memcpy(s->eph, reply->ephemeral_pubkey, sizeof(s->eph));
 	const nghttp2_nv hdrs[] = {
 		NV(":status", "200"),
 		NV("content-type", GRPC_CONTENT_TYPE),
@@ -364,11 +373,15 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
 static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t error_code,
 			   void *user_data)
 {
-	(void)error_code;
 	(void)user_data;
 	struct relay_stream *s = nghttp2_session_get_stream_user_data(session, stream_id);
 	if (s) {
 		s->conn->last_request_ms = pqtun_now_ms();
+		if (s->registered && error_code == NGHTTP2_NO_ERROR) {
+			/* whole response handed to the socket: watch it leave */
+			s->conn->deliver_pending = 1;
+			memcpy(s->conn->deliver_key, s->eph, sizeof(s->eph));
+		}
 		nghttp2_session_set_stream_user_data(session, stream_id, NULL);
 		stream_unlink_free(s);
 	}
@@ -383,6 +396,35 @@ static void conn_free(struct relay_conn *c)
 	free(c);
 }
 
+/* Tell the policy that a registration's response is out once every byte
+ * of it left the socket (none waits in our buffer or in the kernel's
+ * not-yet-sent queue). Waiting for the client's ACK instead is too late:
+ * the client switches keys as soon as it has read the response, and its
+ * last ACKs then travel in the new tunnel. Until then TCP_NOTSENT_LOWAT
+ * makes epoll report EPOLLOUT exactly when the unsent queue empties. */
+static void conn_check_delivered(struct relay_conn *c)
+{
+	int unsent = 1;
+	if (!c->deliver_pending || c->olen != 0 || c->pend_off != c->pend_len)
+		return;
+	if (ioctl(c->fd, SIOCOUTQNSD, &unsent) == 0 && unsent != 0) {
+		int one = 1;
+		if (!c->deliver_lowat &&
+		    setsockopt(c->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &one, sizeof(one)) == 0)
+			c->deliver_lowat = 1; /* conn_flush now waits for EPOLLOUT */
+		return;
+	}
+	c->deliver_pending = 0;
+	if (c->deliver_lowat) {
+		int dflt = 0; /* back to the system default */
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &dflt, sizeof(dflt));
+		c->deliver_lowat = 0;
+	}
+	const struct pqtun_relay_policy *pol = &c->relay->cfg.policy;
+	if (pol->delivered)
+		pol->delivered(pol->ctx, c->deliver_key);
+}
+
 /* Close the socket and the session now; the struct lives on while workers
  * still hold jobs of it. */
 static void conn_close(struct relay_conn *c)
@@ -390,6 +432,7 @@ static void conn_close(struct relay_conn *c)
 	struct relay *r = c->relay;
 	if (c->dead)
 		return;
+	conn_check_delivered(c);
 	epoll_ctl(r->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
@@ -468,10 +511,12 @@ static int conn_flush(struct relay_conn *c)
 		free(c->obuf); /* idle connections keep no output buffer */
 		c->obuf = NULL;
 	}
+	if (!blocked)
+		conn_check_delivered(c);
 	if (blocked && !c->want_write)
 		c->blocked_since_ms = now;
 	c->want_write = blocked;
-	uint32_t mask = (c->eof ? 0 : EPOLLIN) | (blocked ? EPOLLOUT : 0);
+	uint32_t mask = (c->eof ? 0 : EPOLLIN) | (blocked || c->deliver_lowat ? EPOLLOUT : 0);
 	if (mask != c->ev_mask) {
 		struct epoll_event ev = { .events = mask, .data.ptr = c };
 		epoll_ctl(r->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);

@@ -315,8 +315,13 @@ void relay_service_handle(const struct relay_service *svc, const struct sockaddr
 		daita.max_blocking_frac = d->max_blocking_frac;
 		resp.daita = &daita;
 	}
-	if (pack_response(&resp, reply) == 0)
+	if (pack_response(&resp, reply) == 0) {
 		reply->status = PQTUN_GRPC_OK;
+		if (pol && pol->register_peer) {
+			reply->registered = 1;
+			memcpy(reply->ephemeral_pubkey, req->wg_ephemeral_peer_pubkey.data, 32);
+		}
+	}
 
 out:
 	if (reply->status != PQTUN_GRPC_OK) {

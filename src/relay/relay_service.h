@@ -23,6 +23,8 @@ struct relay_reply {
 	char message[PQTUN_RELAY_MSG_LEN];  /* plain text; empty for OK */
 	uint8_t *frame;                     /* OK only: 5-byte prefix + response (malloc) */
 	size_t frame_len;
+	int registered;                     /* OK and policy.register_peer accepted ephemeral_pubkey */
+	uint8_t ephemeral_pubkey[32];
 };
 
 /* Handle one request message (protobuf bytes without the gRPC prefix) from

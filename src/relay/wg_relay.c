@@ -18,6 +18,14 @@
 #include "util/timeutil.h"
 #include "wg/backend.h"
 
+#define WG_RELAY_DELIVERED_MAX 64
+/* Between the last byte of a response leaving the socket and the switch:
+ * a userspace WireGuard reads its TUN queue asynchronously, and segments
+ * still queued there would otherwise be routed to the ephemeral peer,
+ * which the client has not switched to yet. The client needs longer than
+ * this to decapsulate and switch. */
+#define WG_RELAY_SWITCH_DELAY_MS 3
+
 struct pqtun_wg_relay {
 	char ifname[IFNAMSIZ];
 	char *state_path;
@@ -32,6 +40,14 @@ struct pqtun_wg_relay {
 	unsigned last_sync_ms;    /* duration of the last reconciliation (dump + set) */
 	pthread_t thread;
 	struct wg_relay_state state;
+	/* keys whose responses were delivered (event-loop thread -> switcher) */
+	pthread_mutex_t delivered_lock;
+	pthread_cond_t delivered_wake;
+	uint8_t delivered[WG_RELAY_DELIVERED_MAX][32];
+	uint64_t delivered_ms;    /* monotonic time the first queued key arrived */
+	unsigned n_delivered;
+	int switcher_stopping, switcher_started;
+	pthread_t switcher;
 };
 
 /* Wall-clock seconds (WireGuard handshake times are wall clock too). */
@@ -93,6 +109,57 @@ static void sync_locked(struct pqtun_wg_relay *r)
 	pqtun_wg_device_free(snap);
 	pqtun_wg_device_free(set);
 	r->last_sync_ms = (unsigned)(pqtun_now_ms() - t0);
+}
+
+/* Give the allowed IPs to the ephemeral peers of keys (lock held). No
+ * device dump: only the moves are written. */
+static void apply_delivered_locked(struct pqtun_wg_relay *r, uint8_t (*keys)[32], unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct pqtun_wg_device *set = pqtun_wg_device_new(r->ifname);
+		if (!set)
+			return;
+		int changed = wg_sync_delivered(&r->state, keys[i], wall_s(), set);
+		if (changed < 0)
+			log_error("relay: out of memory while switching an ephemeral peer");
+		else if (changed && apply_locked(r, set) != 0)
+			sync_locked(r); /* re-read what WireGuard has */
+		else if (changed)
+			save_locked(r);
+		pqtun_wg_device_free(set);
+	}
+}
+
+/* Switcher thread: applies delivered responses as soon as they are queued. */
+static void *switcher(void *arg)
+{
+	struct pqtun_wg_relay *r = arg;
+	uint8_t keys[WG_RELAY_DELIVERED_MAX][32];
+	pthread_mutex_lock(&r->delivered_lock);
+	for (;;) {
+		while (!r->switcher_stopping && !r->n_delivered)
+			pthread_cond_wait(&r->delivered_wake, &r->delivered_lock);
+		if (r->switcher_stopping)
+			break;
+		uint64_t due = r->delivered_ms + WG_RELAY_SWITCH_DELAY_MS, now = pqtun_now_ms();
+		if (now < due) {
+			pthread_mutex_unlock(&r->delivered_lock);
+			struct timespec ts = { 0, (long)(due - now) * 1000000L };
+			nanosleep(&ts, NULL);
+			pthread_mutex_lock(&r->delivered_lock);
+			continue;
+		}
+		unsigned n = r->n_delivered;
+		memcpy(keys, r->delivered, n * 32u);
+		r->n_delivered = 0;
+		pthread_mutex_unlock(&r->delivered_lock);
+		pthread_mutex_lock(&r->lock);
+		apply_delivered_locked(r, keys, n);
+		pthread_mutex_unlock(&r->lock);
+		pthread_mutex_lock(&r->delivered_lock);
+	}
+	pthread_mutex_unlock(&r->delivered_lock);
+	return NULL;
 }
 
 /* Poller thread: reconcile every poll_ms, or fast_poll_ms while a new ephemeral peer awaits its handshake. */
@@ -196,6 +263,23 @@ static int cb_register(void *ctx, const struct sockaddr *peer, socklen_t peer_le
 	return rc;
 }
 
+/* Policy hook (event-loop thread): a registration's response reached the
+ * client. Queue the key for the poller thread, which switches the allowed
+ * IPs; never blocks on a device dump. */
+static void cb_delivered(void *ctx, const uint8_t eph[32])
+{
+	struct pqtun_wg_relay *r = ctx;
+	pthread_mutex_lock(&r->delivered_lock);
+	if (!r->n_delivered)
+		r->delivered_ms = pqtun_now_ms();
+	if (r->n_delivered < WG_RELAY_DELIVERED_MAX)
+		memcpy(r->delivered[r->n_delivered++], eph, 32);
+	else
+		log_warn("relay: too many switches at once; some wait for the handshake");
+	pthread_cond_signal(&r->delivered_wake);
+	pthread_mutex_unlock(&r->delivered_lock);
+}
+
 /* Policy hook: the relay is being destroyed. */
 static void cb_release(void *ctx)
 {
@@ -208,6 +292,7 @@ void pqtun_wg_relay_policy(struct pqtun_wg_relay *r, struct pqtun_relay_policy *
 	policy->ctx = r;
 	policy->authorize = cb_authorize;
 	policy->register_peer = cb_register;
+	policy->delivered = cb_delivered;
 	policy->release = cb_release;
 }
 
@@ -215,6 +300,13 @@ void pqtun_wg_relay_free(struct pqtun_wg_relay *r)
 {
 	if (!r)
 		return;
+	if (r->switcher_started) {
+		pthread_mutex_lock(&r->delivered_lock);
+		r->switcher_stopping = 1;
+		pthread_cond_signal(&r->delivered_wake);
+		pthread_mutex_unlock(&r->delivered_lock);
+		pthread_join(r->switcher, NULL);
+	}
 	if (r->thread_started) {
 		pthread_mutex_lock(&r->lock);
 		r->stopping = 1;
@@ -228,6 +320,8 @@ void pqtun_wg_relay_free(struct pqtun_wg_relay *r)
 	wg_state_free(&r->state);
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->delivered_lock);
+	pthread_cond_destroy(&r->delivered_wake);
 	free(r->state_path);
 	free(r);
 }
@@ -267,7 +361,9 @@ int pqtun_wg_relay_create(struct pqtun_wg_relay **out, const struct pqtun_wg_rel
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	if (!r->state_path || pthread_mutex_init(&r->lock, NULL) != 0 || pthread_cond_init(&r->wake, &ca) != 0) {
+	if (!r->state_path || pthread_mutex_init(&r->lock, NULL) != 0 ||
+	    pthread_mutex_init(&r->delivered_lock, NULL) != 0 || pthread_cond_init(&r->wake, &ca) != 0 ||
+	    pthread_cond_init(&r->delivered_wake, NULL) != 0) {
 		pthread_condattr_destroy(&ca);
 		free(r->state_path);
 		free(r);
@@ -299,6 +395,12 @@ int pqtun_wg_relay_create(struct pqtun_wg_relay **out, const struct pqtun_wg_rel
 		return -1;
 	}
 	r->thread_started = 1;
+	if (pthread_create(&r->switcher, NULL, switcher, r) != 0) {
+		pqtun_wg_relay_free(r);
+		snprintf(err, errlen, "cannot start the peer switcher thread");
+		return -1;
+	}
+	r->switcher_started = 1;
 	*out = r;
 	return 0;
 }

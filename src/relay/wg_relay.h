@@ -13,7 +13,7 @@
 
 #define PQTUN_WG_RELAY_STATE_DIR "/var/lib/pqtun"
 #define PQTUN_WG_RELAY_DEFAULT_EXPIRE_S 300
-#define PQTUN_WG_RELAY_DEFAULT_POLL_MS 1000
+#define PQTUN_WG_RELAY_DEFAULT_POLL_MS 500
 #define PQTUN_WG_RELAY_FAST_POLL_MS 100
 
 struct pqtun_wg_relay_options {

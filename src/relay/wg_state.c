@@ -2,7 +2,7 @@
  * normal peer that has ephemeral peers):
  *   pqtun-relay-state 1
  *   peer NORMAL eph=KEY|- old=KEY|- holder=normal|eph|old registered=SEC
- *        hs=NS,NS,NS ips=CIDR,CIDR|-
+ *        hs=NS,NS,NS [tentative=normal|old] ips=CIDR,CIDR|-
  * (one line; keys base64). */
 #include "relay/wg_state.h"
 
@@ -128,9 +128,12 @@ int wg_state_save(const struct wg_relay_state *s, const char *path, char *err, s
 		fprintf(f, "peer %s", b);
 		put_key(f, "eph", e->has_eph, e->eph);
 		put_key(f, "old", e->has_old, e->old);
-		fprintf(f, " holder=%s registered=%lld hs=%lld,%lld,%lld ips=", holder_name(e->holder),
+		fprintf(f, " holder=%s registered=%lld hs=%lld,%lld,%lld", holder_name(e->holder),
 			(long long)e->eph_registered, (long long)e->hs_normal, (long long)e->hs_eph,
 			(long long)e->hs_old);
+		if (e->tentative)
+			fprintf(f, " tentative=%s", holder_name(e->tentative_from));
+		fputs(" ips=", f);
 		if (!e->n_ips)
 			fputc('-', f);
 		for (size_t j = 0; j < e->n_ips; j++) {
@@ -221,6 +224,15 @@ static int parse_entry(struct wg_relay_state *s, char *line)
 				e->holder = WG_HOLDER_OLD;
 			else
 				return -1;
+		} else if (!strcmp(k, "tentative")) {
+			if (!strcmp(v, "normal"))
+				e->tentative_from = WG_HOLDER_NORMAL;
+			else if (!strcmp(v, "old"))
+				e->tentative_from = WG_HOLDER_OLD;
+			else
+				return -1;
+			e->tentative = 1;
+			e->tentative_since = e->eph_registered; /* close enough after a restart */
 		} else if (!strcmp(k, "registered")) {
 			long long x;
 			if (sscanf(v, "%lld", &x) != 1)
@@ -251,7 +263,8 @@ static int parse_entry(struct wg_relay_state *s, char *line)
 		}
 		seen++;
 	}
-	if ((e->holder == WG_HOLDER_EPH && !e->has_eph) || (e->holder == WG_HOLDER_OLD && !e->has_old))
+	if ((e->holder == WG_HOLDER_EPH && !e->has_eph) || (e->holder == WG_HOLDER_OLD && !e->has_old) ||
+	    (e->tentative && e->tentative_from == WG_HOLDER_OLD && !e->has_old))
 		return -1;
 	return seen ? 0 : -1;
 }

@@ -121,6 +121,17 @@ int wg_sync_register(struct wg_relay_state *s, const struct pqtun_wg_device *sna
 		e->holder = WG_HOLDER_NORMAL;
 		e->hs_normal = hs_ns(np);
 	}
+	if (e->tentative && e->holder == WG_HOLDER_EPH && e->has_eph && !memcmp(parent, e->eph, 32)) {
+		e->tentative = 0; /* the request came through eph's tunnel: the switch happened */
+	} else if (e->tentative) {
+		/* an unconfirmed switch the client did not make: undo it first */
+		if (e->holder == WG_HOLDER_EPH &&
+		    move_ips(set, e, e->eph, holder_key(e, e->tentative_from)) != 0)
+			goto oom;
+		if (e->holder == WG_HOLDER_EPH)
+			e->holder = e->tentative_from;
+		e->tentative = 0;
+	}
 	if (e->has_eph && !same_eph) {
 		if (e->holder == WG_HOLDER_EPH) {
 			/* re-negotiation from inside the upgraded tunnel: the current
@@ -216,6 +227,11 @@ static int step_entry(struct wg_relay_state *s, size_t idx, const struct pqtun_w
 		e->has_old = 0;
 		changed = 1;
 	}
+	if (e->tentative && (e->holder != WG_HOLDER_EPH || !e->has_eph ||
+			     (e->tentative_from == WG_HOLDER_OLD && !e->has_old))) {
+		e->tentative = 0; /* resolved from outside */
+		changed = 1;
+	}
 	/* adopt what WireGuard actually has (after a restart or an outside change) */
 	int lh = loaded_holder(e, n, ep, op);
 	if (lh >= 0 && lh != (int)e->holder) {
@@ -253,11 +269,38 @@ static int step_entry(struct wg_relay_state *s, size_t idx, const struct pqtun_w
 			best = WG_HOLDER_OLD;
 		e->hs_old = h > e->hs_old ? h : e->hs_old;
 	}
+	/* An unconfirmed switch: the client never switched (or crashed before)
+	 * when its previous peer still receives traffic after the switch. */
+	int went_back = 0;
+	if (e->tentative && best < 0) {
+		const struct pqtun_wg_peer *fp = e->tentative_from == WG_HOLDER_OLD ? op : n;
+		if (!e->from_rx_known) {
+			e->from_rx = fp->rx_bytes;
+			e->from_rx_known = 1;
+		} else if (fp->rx_bytes > e->from_rx) {
+			best = (int)e->tentative_from;
+			went_back = 1;
+		}
+		if (best < 0 && now_s - e->tentative_since >= WG_SYNC_TENTATIVE_S) {
+			best = (int)e->tentative_from;
+			went_back = 2;
+		}
+	}
+	if (best >= 0 && e->tentative) {
+		e->tentative = 0; /* confirmed (eph handshook) or undone */
+		changed = 1;
+	}
 	if (best >= 0 && best != (int)e->holder) {
 		if (move_ips(set, e, holder_key(e, e->holder), holder_key(e, (enum wg_holder)best)) != 0)
 			return -1;
 		key64(k1, holder_key(e, (enum wg_holder)best));
-		if (best == WG_HOLDER_NORMAL)
+		if (went_back == 1)
+			log_info("relay: peer %s kept using its previous key after the switch; it takes "
+				 "back its allowed IPs", k2);
+		else if (went_back == 2)
+			log_info("relay: peer %s: no handshake of its ephemeral peer within %d s of the "
+				 "switch; %s takes back the allowed IPs", k2, WG_SYNC_TENTATIVE_S, k1);
+		else if (best == WG_HOLDER_NORMAL)
 			log_info("relay: peer %s handshook again and takes back its allowed IPs", k2);
 		else
 			log_info("relay: ephemeral peer %s handshook and takes over the allowed IPs of %s", k1, k2);
@@ -265,7 +308,8 @@ static int step_entry(struct wg_relay_state *s, size_t idx, const struct pqtun_w
 		changed = 1;
 	}
 	/* an old ephemeral peer is only kept while it holds the IPs */
-	if (e->has_old && e->holder != WG_HOLDER_OLD) {
+	if (e->has_old && e->holder != WG_HOLDER_OLD &&
+	    !(e->tentative && e->tentative_from == WG_HOLDER_OLD)) {
 		if (remove_peer(set, e->old) != 0)
 			return -1;
 		key64(k1, e->old);
@@ -317,9 +361,30 @@ int wg_sync_pending(const struct wg_relay_state *s, int64_t now_s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct wg_relay_entry *e = &s->entries[i];
-		if (e->has_eph && e->holder != WG_HOLDER_EPH && e->hs_eph == 0 &&
+		if (e->has_eph && (e->holder != WG_HOLDER_EPH || e->tentative) && e->hs_eph == 0 &&
 		    now_s - e->eph_registered < WG_SYNC_PENDING_S)
 			return 1;
 	}
 	return 0;
+}
+
+int wg_sync_delivered(struct wg_relay_state *s, const uint8_t eph[32], int64_t now_s,
+		      struct pqtun_wg_device *set)
+{
+	char k1[45], k2[45];
+	struct wg_relay_entry *e = wg_state_find_ephemeral(s, eph);
+	if (!e || !e->has_eph || memcmp(e->eph, eph, 32) != 0 || e->holder == WG_HOLDER_EPH || !e->n_ips)
+		return 0;
+	if (move_ips(set, e, holder_key(e, e->holder), e->eph) != 0)
+		return -1;
+	e->tentative = 1;
+	e->tentative_since = now_s;
+	e->tentative_from = e->holder;
+	e->from_rx_known = 0;
+	e->holder = WG_HOLDER_EPH;
+	key64(k1, e->eph);
+	key64(k2, e->normal);
+	log_info("relay: response delivered; ephemeral peer %s takes over the allowed IPs of %s "
+		 "ahead of its handshake", k1, k2);
+	return 1;
 }

@@ -40,6 +40,22 @@ int wg_sync_register(struct wg_relay_state *s, const struct pqtun_wg_device *sna
 int wg_sync_step(struct wg_relay_state *s, const struct pqtun_wg_device *snap, int64_t now_s,
 		 unsigned expire_s, struct pqtun_wg_device *set);
 
+/* The response that registered eph reached the client, which switches to
+ * eph right after: give eph its normal peer's allowed IPs now, before its
+ * first handshake, so the client's first packets are not dropped. The
+ * switch stays tentative until eph handshakes; wg_sync_step undoes it when
+ * the previous holder handshakes or still receives traffic (the client
+ * never switched), or after WG_SYNC_TENTATIVE_S without a handshake. Appends the changes to set. Returns 1 if the state
+ * changed, 0 if there was nothing to do (unknown or replaced key, eph
+ * already holds the IPs), -1 if out of memory (discard set). */
+int wg_sync_delivered(struct wg_relay_state *s, const uint8_t eph[32], int64_t now_s,
+		      struct pqtun_wg_device *set);
+
+/* A tentative switch whose ephemeral peer has not handshaken after this
+ * many seconds is undone (the response may not have arrived after all; a
+ * client that did switch and stays idle only loses the head start). */
+#define WG_SYNC_TENTATIVE_S 2
+
 /* How long after its registration an ephemeral peer that has not
  * handshaken yet makes the relay poll fast. */
 #define WG_SYNC_PENDING_S 30

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# No stall when a client switches to its ephemeral peer (issue 11), with real
+# wireguard-go in namespaces and `pqtun serve --interface` on the relay:
+#  - 10 rounds: after `pqtun upgrade` returns, the very first ping through
+#    the tunnel answers (no loss) within 1 s; then, once the relay has
+#    settled (ephemeral handshake seen, slow poll again), the client
+#    switches back to its normal key and traffic resumes within 1 s;
+#  - a client that gets its response but never switches (`pqtun exchange`
+#    over the tunnel) keeps a working tunnel: the relay takes the tentative
+#    switch back as soon as the normal peer still sends.
+# Prints the medians (ms) of both delays.
+set -u
+. "${PQTUN_SRC:-$(dirname "$0")/..}/tests/support/netns.sh"
+netns_require
+PQTUN=${PQTUN:?PQTUN must point to the pqtun binary}
+netns_setup
+umask 077
+P=$NETNS_PREFIX T=$NETNS_TMP
+R=${P}r C=${P}c WR=${P}wr WC=${P}wc
+ROUNDS=${ROUNDS:-10}
+STEP=setup
+fail() {
+	echo "FAIL ($STEP): $*" >&2
+	echo "--- relay log:" >&2
+	cat "$T/serve.log" >&2 2>/dev/null
+	exit 1
+}
+step() { STEP=$1; echo "== $1"; }
+now_ms() { date +%s%3N; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+relay_ips() { netns_wg "$R" show "$WR" allowed-ips | awk -v k="$1" '$1 == k { $1 = ""; print substr($0, 2) }'; }
+
+netns_add "$R"; netns_add "$C"
+netns_veth "$R" "${P}v" 192.168.73.1/24 "$C" "${P}vc" 192.168.73.2/24
+netns_wg_add "$R" "$WR" 10.64.0.1/16
+netns_wg_add "$C" "$WC" 10.64.0.2/32
+netns_genkey RPRIV RPUB; netns_genkey CPRIV CPUB
+printf '%s\n' "$RPRIV" >"$T/r.key"; printf '%s\n' "$CPRIV" >"$T/c.key"
+netns_wg "$R" set "$WR" private-key "$T/r.key" listen-port 51820 peer "$CPUB" allowed-ips 10.64.0.2/32
+netns_wg "$C" set "$WC" private-key "$T/c.key" peer "$RPUB" allowed-ips 10.64.0.0/16 \
+	endpoint 192.168.73.1:51820
+ip -n "$C" route add 10.64.0.0/16 dev "$WC"
+netns_exec "$C" ping -c1 -W2 10.64.0.1 >/dev/null || fail "normal tunnel does not work"
+netns_bg "$R" "$T/serve.log" "$PQTUN" -v serve --interface "$WR" --state "$T/relay.state"
+netns_wait_port "$R" 10.64.0.1 1337 10 || fail "relay did not start: $(cat "$T/serve.log")"
+
+: >"$T/up.ms"; : >"$T/back.ms"
+for i in $(seq 1 "$ROUNDS"); do
+	step "round $i: upgrade, first ping"
+	OUT=$(netns_exec "$C" "$PQTUN" upgrade "$WC" 2>&1) || fail "pqtun upgrade failed: $OUT"
+	t0=$(now_ms)
+	# exactly one echo request: it must be answered, within 1 s
+	netns_exec "$C" ping -c1 -W1 10.64.0.1 >/dev/null ||
+		fail "first ping after the upgrade was lost (ephemeral peer has '$(relay_ips "$(netns_wg "$C" show "$WC" public-key)")')"
+	t1=$(now_ms)
+	echo $((t1 - t0)) >>"$T/up.ms"
+	[ $((t1 - t0)) -le 1000 ] || fail "first ping took $((t1 - t0)) ms"
+
+	# let the relay see the ephemeral handshake and fall back to its slow
+	# poll: the switch back below is measured in the steady state
+	EPH=$(netns_wg "$C" show "$WC" public-key)
+	netns_wait_handshake "$R" "$WR" "$EPH" 5 || fail "no handshake with the ephemeral key"
+	sleep 0.7
+
+	step "round $i: back to the normal key"
+	netns_wg "$C" set "$WC" private-key "$T/c.key" peer "$RPUB" preshared-key /dev/null
+	t0=$(now_ms)
+	# an echo request every 20 ms until the first answer
+	netns_exec "$C" ping -c1 -i0.02 -W1 -w3 10.64.0.1 >/dev/null || fail "no traffic after switching back"
+	t1=$(now_ms)
+	echo $((t1 - t0)) >>"$T/back.ms"
+	[ $((t1 - t0)) -le 1000 ] || fail "traffic resumed only after $((t1 - t0)) ms"
+done
+
+step "response delivered, client never switches"
+OUT=$(netns_exec "$C" "$PQTUN" exchange -t 10 10.64.0.1 "$CPUB" 2>&1) || fail "exchange failed: $OUT"
+t0=$(now_ms)
+netns_exec "$C" ping -c1 -i0.02 -W1 -w3 10.64.0.1 >/dev/null || fail "tunnel broken after a response the client did not act on"
+t1=$(now_ms)
+echo "never-switched client: traffic after $((t1 - t0)) ms"
+[ $((t1 - t0)) -le 1000 ] || fail "traffic resumed only after $((t1 - t0)) ms"
+for n in $(seq 1 30); do
+	[ "$(relay_ips "$CPUB")" = 10.64.0.2/32 ] && break
+	sleep 0.1
+done
+[ "$(relay_ips "$CPUB")" = 10.64.0.2/32 ] || fail "normal peer did not take back its IPs"
+grep -q "kept using its previous key" "$T/serve.log" || fail "relay did not log the undone switch"
+netns_exec "$C" ping -c3 -i0.2 -W1 10.64.0.1 >/dev/null || fail "normal tunnel lost packets afterwards"
+
+echo "switch -> first answered ping (ms): $(tr '\n' ' ' <"$T/up.ms")median $(median <"$T/up.ms")"
+echo "back to normal key -> first answered ping (ms): $(tr '\n' ' ' <"$T/back.ms")median $(median <"$T/back.ms")"
+[ -n "${VERBOSE:-}" ] && cat "$T/serve.log"
+echo PASS
+exit 0
