@@ -89,6 +89,15 @@ static void test_config_update_key(void **state)
 	assert_string_equal(c.kems, "ML-KEM-1024,HQC-256");
 	pqtun_tunconf_free(&c);
 
+	/* any list the client can send, kept in its order */
+	char *kyber = NULL;
+	assert_true(asprintf(&kyber, "[Interface]\nKems = HQC-256, Kyber1024\n%s", good + strlen("[Interface]\n")) > 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pqtun_tunconf_parse(&c, kyber, "wg0", err, sizeof(err)), 0);
+	assert_string_equal(c.kems, "HQC-256,Kyber1024");
+	pqtun_tunconf_free(&c);
+	free(kyber);
+
 	/* an error after the removed lines still has the right line number */
 	char *bad = NULL;
 	assert_true(asprintf(&bad, "%sBogus = 1\n", good) > 0);
@@ -117,8 +126,9 @@ static void test_up_checks(void **state)
 		      "\nEndpoint = 192.0.2.1:1\nAllowedIPs = 10.64.0.0/16\n", "Gateway 10.9.9.9 is not inside");
 	expect_reject("[Interface]\nPrivateKey = " KEY_A "\nSaveConfig = true\n[Peer]\nPublicKey = " KEY_B
 		      "\nEndpoint = 192.0.2.1:1\nAllowedIPs = 0.0.0.0/0\n", "SaveConfig");
-	expect_reject("[Interface]\nPrivateKey = " KEY_A "\nKems = ML-KEM-1024\n[Peer]\nPublicKey = " KEY_B
-		      "\nEndpoint = 192.0.2.1:1\nAllowedIPs = 0.0.0.0/0\n", "exactly ML-KEM-1024,HQC-256");
+	expect_reject("[Interface]\nPrivateKey = " KEY_A "\nKems = HQC-256,Classic-McEliece-460896f-round3\n[Peer]\nPublicKey = " KEY_B
+		      "\nEndpoint = 192.0.2.1:1\nAllowedIPs = 0.0.0.0/0\n",
+		      "Kems: Classic-McEliece-460896f-round3 cannot be used by the client: key generation is not implemented");
 	expect_reject("[Interface]\nPrivateKey = " KEY_A "\n[Peer]\nPublicKey = " KEY_B
 		      "\nEndpoint = 192.0.2.1:1\nAllowedIPs = 0.0.0.0/0\nConfigUpdate = x\n", ":7: ConfigUpdate belongs in [Interface]");
 	expect_reject("[Interface]\nPrivateKey = " KEY_A "\n[Peer]\nPublicKey = " KEY_B

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "pqtun/exchange.h"
 #include "tunnel/bringup.h"
 #include "tunnel/conf.h"
 #include "tunnel/rekey.h"
@@ -19,8 +20,9 @@ void usage_up(FILE *out)
 		"Usage: pqtun up [options] CONFIG_FILE | INTERFACE\n"
 		"\n"
 		"Bring up a WireGuard tunnel like wg-quick, then negotiate a post-quantum\n"
-		"PSK with the relay (ML-KEM-1024 + HQC-256) and switch to an ephemeral\n"
-		"peer; multihop configs (Hop = entry / Hop = exit) negotiate both hops.\n"
+		"PSK with the relay (ML-KEM-1024 + HQC-256, or the KEMs of Kems / --kem)\n"
+		"and switch to an ephemeral peer; multihop configs (Hop = entry / Hop =\n"
+		"exit) negotiate both hops.\n"
 		"Until the new configuration is applied, only TCP to Gateway:ConfigPort\n"
 		"may use the tunnel (nftables table inet pqtun_IFACE).\n"
 		"\n"
@@ -37,6 +39,9 @@ void usage_up(FILE *out)
 		"                        at most 48 s) by F (env PQTUN_TIMEOUT_SCALE; tests)\n"
 		"  --on-update CMD       run CMD (sh -c) at every configuration update, with\n"
 		"                        the new parameters in PQTUN_* variables\n"
+		"  --kem LIST            KEMs to negotiate, comma-separated, in request order\n"
+		"                        (overrides the config key Kems; default\n"
+		"                        ML-KEM-1024,HQC-256; Kyber1024 never with ML-KEM-1024)\n"
 		"  --rekey SECONDS|off   rotate the PSK(s) every SECONDS (at least %d,\n"
 		"                        +-10%% jitter) in a background 'pqtun rekey --every'\n"
 		"                        process that 'down' stops (default: RekeyInterval)\n"
@@ -107,6 +112,7 @@ int cmd_up(int argc, char **argv)
 		{ "timeout-scale", required_argument, NULL, 's' },
 		{ "on-update", required_argument, NULL, 'o' },
 		{ "rekey", required_argument, NULL, 'r' },
+		{ "kem", required_argument, NULL, 'k' },
 		{ "rekey-alert", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -116,6 +122,7 @@ int cmd_up(int argc, char **argv)
 	int c;
 	long rekey = -1; /* -1 = as the config says */
 	unsigned rekey_alert = 0;
+	char kem_list[128] = ""; /* --kem, checked, names joined by commas */
 
 	o.userspace = getenv("WG_QUICK_USERSPACE_IMPLEMENTATION");
 	if (o.userspace && !*o.userspace)
@@ -151,6 +158,21 @@ int cmd_up(int argc, char **argv)
 							       PQTUN_REKEY_MIN_INTERVAL);
 			}
 			break;
+		case 'k': {
+			const char *names[PQTUN_EXCHANGE_MAX_KEMS];
+			size_t n;
+			char kerr[256];
+			int kr = pqtun_exchange_parse_kems(optarg, names, &n, kerr, sizeof(kerr));
+			if (kr == PQTUN_EX_KEM_UNAVAILABLE)
+				return cli_failure("up", "--kem: %s", kerr);
+			if (kr != 0)
+				return cli_usage_error("up", "invalid --kem: %s", kerr);
+			kem_list[0] = '\0';
+			for (size_t i = 0; i < n; i++)
+				snprintf(kem_list + strlen(kem_list), sizeof(kem_list) - strlen(kem_list), "%s%s",
+					 i ? "," : "", names[i]);
+			break;
+		}
 		case 'a':
 			if (parse_attempts(optarg, &rekey_alert) < 0)
 				return cli_usage_error("up", "--rekey-alert must be 1-1000");
@@ -180,6 +202,8 @@ int cmd_up(int argc, char **argv)
 		pqtun_log_set_level(PQTUN_LOG_INFO);
 	if (rekey >= 0)
 		conf.rekey_interval = (unsigned)rekey;
+	if (kem_list[0])
+		snprintf(conf.kems, sizeof(conf.kems), "%s", kem_list);
 	if (conf.rekey_interval && !conf.post_quantum) {
 		pqtun_tunconf_free(&conf);
 		return cli_usage_error("up", "PSK rotation needs PostQuantum = true");

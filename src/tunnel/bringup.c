@@ -249,6 +249,13 @@ static int exchange_hop(struct run *r, const struct pqtun_tunconf_peer *peer, un
 		.daita = r->conf->daita && peer != r->exit,
 	};
 	memset(&res, 0, sizeof(res));
+	const char *kems[PQTUN_EXCHANGE_MAX_KEMS];
+	if (r->conf->kems[0]) { /* checked when the config was loaded */
+		if (pqtun_exchange_parse_kems(r->conf->kems, kems, &eo.n_kems, h->last_error,
+					      sizeof(h->last_error)) != 0)
+			return -1;
+		eo.kems = kems;
+	}
 	h->attempts++;
 	log_info("%s relay %s: exchange attempt %u/%u with %s:%u (timeout %u ms)", h->role, h->relay,
 		 attempt + 1, r->opt->max_attempts, eo.host, eo.port, eo.timeout_ms);

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "pqtun/exchange.h"
 #include "tunnel/ifname.h"
 #include "util/mem.h"
 #include "wg/config.h"
@@ -120,15 +121,17 @@ static int convert(struct pqtun_tunconf *t, const struct pqtun_conf *c, const ch
 	if (pqtun_conf_hops(c, &entry, &exit_peer) < 0)
 		return fail(err, errlen, name, 0,
 			    "pqtun up takes one peer, or two peers marked Hop = entry and Hop = exit (%zu peers without Hop)", c->n_peers);
-	/* The exchange always sends the protocol's pair (§4). */
-	int ml = 0, hqc = 0;
-	for (size_t i = 0; i < c->kems.n; i++) {
-		ml += !strcmp(c->kems.items[i], "ML-KEM-1024");
-		hqc += !strcmp(c->kems.items[i], "HQC-256");
+	/* Kems: any list the client can send (§4), kept in order. */
+	char kem_err[200];
+	if (pqtun_exchange_check_kems((const char *const *)c->kems.items, c->kems.n, kem_err, sizeof(kem_err)) != 0)
+		return fail(err, errlen, name, 0, "Kems: %s", kem_err);
+	t->kems[0] = '\0';
+	for (size_t i = 0, used = 0; i < c->kems.n; i++) {
+		int w = snprintf(t->kems + used, sizeof(t->kems) - used, "%s%s", i ? "," : "", c->kems.items[i]);
+		if (w < 0 || (size_t)w >= sizeof(t->kems) - used)
+			return fail(err, errlen, name, 0, "Kems: list too long");
+		used += (size_t)w;
 	}
-	if (c->kems.n != 2 || ml != 1 || hqc != 1)
-		return fail(err, errlen, name, 0, "Kems: pqtun up negotiates exactly ML-KEM-1024,HQC-256");
-	snprintf(t->kems, sizeof(t->kems), "%s,%s", c->kems.items[0], c->kems.items[1]);
 
 	memcpy(t->private_key, c->private_key, 32);
 	t->has_private_key = 1;

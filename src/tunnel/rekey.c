@@ -173,6 +173,14 @@ static int exchange_hop(struct rotation *r, size_t i, struct pqtun_rekey_report 
 		.daita = r->st->daita && strcmp(h->role, "exit") != 0,
 	};
 	memset(&res, 0, sizeof(res));
+	const char *kems[PQTUN_EXCHANGE_MAX_KEMS];
+	if (h->kems[0]) { /* the KEMs `up` negotiated with this relay */
+		if (pqtun_exchange_parse_kems(h->kems, kems, &eo.n_kems, r->err, r->errlen) != 0) {
+			snprintf(h->last_error, sizeof(h->last_error), "rotation: %s", r->err);
+			return -1;
+		}
+		eo.kems = kems;
+	}
 	h->attempts++;
 	log_info("rotation: %s relay %s: exchange with %s:%u (timeout %u ms)", h->role, h->relay, eo.host, eo.port,
 		 eo.timeout_ms);
