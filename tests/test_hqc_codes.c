@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "crypto/fips202.h"
 #include "crypto/hqc/params.h"
 #include "crypto/hqc/pke.h"
 #include "crypto/hqc/rm.h"
@@ -308,6 +309,70 @@ static void test_shake_x4(void **state)
 	}
 }
 
+/* Chained jobs (a job that starts in its lane when the previous one is
+ * done and reads its output) give, on the batched path, exactly what
+ * running the jobs one after the other gives; lanes with and without
+ * chains of one to three jobs, of lengths around the block boundaries,
+ * and a chained job whose input is also checked against plain SHAKE256. */
+static void test_shake_x4_chain(void **state)
+{
+	(void)state;
+	static uint8_t in[4][600], out_a[4][3][300], out_b[4][3][300], ref[300];
+	const size_t lens[] = {0, 1, 40, 64, 135, 136, 137, 272, 299};
+	for (int trial = 0; trial < 60; trial++) {
+		hqc_shake_job a[4][3], b[4][3];
+		unsigned int n = 1 + (unsigned int)(trial % 4);
+		memset(a, 0, sizeof(a));
+		memset(b, 0, sizeof(b));
+		for (unsigned int l = 0; l < n; l++) {
+			unsigned int depth = 1 + rng_below(3);
+			rng_bytes(in[l], sizeof(in[l]));
+			for (unsigned int k = 0; k < depth; k++) {
+				hqc_shake_job *ja = &a[l][k], *jb = &b[l][k];
+				size_t len = lens[rng_below(sizeof(lens) / sizeof(lens[0]))];
+				/* the first job reads fresh input, later ones the previous output */
+				ja->part[0] = k == 0 ? in[l] : out_a[l][k - 1];
+				jb->part[0] = k == 0 ? in[l] : out_b[l][k - 1];
+				ja->len[0] = jb->len[0] = k == 0 ? rng_below(600) : a[l][k - 1].outlen;
+				ja->part[1] = jb->part[1] = in[l];
+				ja->len[1] = jb->len[1] = rng_below(300);
+				ja->outlen = jb->outlen = len;
+				ja->out = out_a[l][k];
+				jb->out = out_b[l][k];
+				if (k > 0) {
+					a[l][k - 1].then = ja;
+					b[l][k - 1].then = jb;
+				}
+			}
+		}
+		hqc_shake_job heads_a[4], heads_b[4];
+		for (unsigned int l = 0; l < n; l++) {
+			heads_a[l] = a[l][0];
+			heads_b[l] = b[l][0];
+		}
+		memset(out_a, 0, sizeof(out_a));
+		memset(out_b, 0xee, sizeof(out_b));
+#ifdef PQTUN_HAVE_X86_64
+		if (pqtun_cpu_has_avx2())
+			hqc_shake256_x4_avx2(heads_a, n);
+		else
+#endif
+			hqc_shake256_x4(heads_a, n);
+		hqc_shake256_x4_portable(heads_b, n);
+		for (unsigned int l = 0; l < n; l++)
+			for (unsigned int k = 0; k < 3; k++)
+				assert_memory_equal(out_a[l][k], out_b[l][k], a[l][k].outlen);
+		/* the second job of lane 0, if any, against one-shot SHAKE256 */
+		if (a[0][1].out) {
+			uint8_t msg[600 + 300];
+			memcpy(msg, out_b[0][0], a[0][1].len[0]);
+			memcpy(msg + a[0][1].len[0], in[0], a[0][1].len[1]);
+			shake256(ref, a[0][1].outlen, msg, a[0][1].len[0] + a[0][1].len[1]);
+			assert_memory_equal(ref, out_a[0][1], a[0][1].outlen);
+		}
+	}
+}
+
 static int popcount_vec(const uint64_t *v)
 {
 	int n = 0;
@@ -402,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_sampler),
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_shake_x4),
+		cmocka_unit_test(test_shake_x4_chain),
 		cmocka_unit_test(test_vec_bytes),
 		cmocka_unit_test_setup_teardown(test_rs_roundtrip, force_portable, force_auto),
 		cmocka_unit_test_setup_teardown(test_concatenated, force_portable, force_auto),

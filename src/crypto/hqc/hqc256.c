@@ -179,22 +179,26 @@ static int decaps_internal(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
 	const uint8_t *pk = sk + HQC_SEED_BYTES + HQC_SIGMA_BYTES;
 	const uint8_t *salt = ct + UV_BYTES;
 	uint8_t m[HQC_K], theta[64], ss_accept[HQC_SS_BYTES], ss_reject[HQC_SS_BYTES];
-	uint8_t uv[UV_BYTES], h_bytes[HQC_VEC_BYTES];
+	uint8_t uv[UV_BYTES], h_bytes[HQC_VEC_BYTES], stream[HQC_PKE_ENC_STREAM_BYTES];
 	uint64_t h[HQC_VEC_WORDS];
-	hqc_shake_job jobs[4];
+	hqc_shake_job jobs[4], stream_job;
 
 	hqc_pke_decrypt(m, ct, sk_seed);
 
 	/* Four independent hashes: h, theta, and both candidate secrets
-	 * (accepting: m' || u || v, rejecting: sigma || u || v). */
+	 * (accepting: m' || u || v, rejecting: sigma || u || v); the
+	 * re-encryption stream, expanded from theta, follows theta in its
+	 * lane while the two long hashes still run. */
 	hqc_pke_h_job(&jobs[0], pk, h_bytes);
 	theta_job(&jobs[1], m, pk, salt, theta);
+	hqc_pke_enc_stream_job(&stream_job, theta, stream);
+	jobs[1].then = &stream_job;
 	ss_job(&jobs[2], m, ct, ss_accept);
 	ss_job(&jobs[3], sigma, ct, ss_reject);
 	hqc_shake256_x4(jobs, 4);
 	hqc_vec_from_bytes(h, h_bytes);
 
-	hqc_pke_encrypt(uv, m, theta, pk, h);
+	hqc_pke_encrypt_stream(uv, m, stream, pk, h);
 
 	/* Every byte of u || v counts, including the padding bits of u. */
 	uint64_t ok = ct_equal_mask(uv, ct, UV_BYTES);
@@ -206,6 +210,7 @@ static int decaps_internal(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
 	pqtun_memzero(ss_accept, sizeof(ss_accept));
 	pqtun_memzero(ss_reject, sizeof(ss_reject));
 	pqtun_memzero(uv, sizeof(uv));
+	pqtun_memzero(stream, sizeof(stream));
 	/* PQTUN_OK when equal, PQTUN_KEM_REJECTED otherwise, without a branch */
 	return (int)(~ok & (uint64_t)(int64_t)PQTUN_KEM_REJECTED);
 }

@@ -80,17 +80,34 @@ void hqc_pke_keygen(uint8_t pk[HQC_PK_BYTES], const uint8_t sk_seed[HQC_SEED_BYT
 	pqtun_memzero(sk_stream, sizeof(sk_stream)); /* x, y: see pke.h */
 }
 
+_Static_assert(ENC_STREAM_BYTES == HQC_PKE_ENC_STREAM_BYTES, "encryption stream size");
+
+void hqc_pke_enc_stream_job(hqc_shake_job *job, const uint8_t theta[HQC_SEED_BYTES],
+			    uint8_t stream[HQC_PKE_ENC_STREAM_BYTES])
+{
+	expander_job(job, theta, stream, HQC_PKE_ENC_STREAM_BYTES);
+}
+
 void hqc_pke_encrypt(uint8_t *uv, const uint8_t m[HQC_K], const uint8_t theta[HQC_SEED_BYTES],
 		     const uint8_t pk[HQC_PK_BYTES], const uint64_t *h)
+{
+	uint8_t stream[ENC_STREAM_BYTES];
+	hqc_shake_job job;
+
+	hqc_pke_enc_stream_job(&job, theta, stream);
+	hqc_shake256_x4(&job, 1);
+	hqc_pke_encrypt_stream(uv, m, stream, pk, h);
+	pqtun_memzero(stream, sizeof(stream));
+}
+
+void hqc_pke_encrypt_stream(uint8_t *uv, const uint8_t m[HQC_K],
+			    const uint8_t stream[HQC_PKE_ENC_STREAM_BYTES],
+			    const uint8_t pk[HQC_PK_BYTES], const uint64_t *h)
 {
 	uint64_t s[HQC_VEC_WORDS];
 	uint64_t r1[HQC_VEC_WORDS], r2[HQC_VEC_WORDS], e[HQC_VEC_WORDS], t[HQC_VEC_WORDS];
 	uint64_t cw[HQC_N1N2_WORDS];
-	uint8_t stream[ENC_STREAM_BYTES];
-	hqc_shake_job job;
 
-	expander_job(&job, theta, stream, sizeof(stream));
-	hqc_shake256_x4(&job, 1);
 	hqc_fixed_weight_from_bytes(r1, stream + ENC_STREAM_R1, HQC_WR);
 	hqc_fixed_weight_from_bytes(r2, stream + ENC_STREAM_R2, HQC_WR);
 	hqc_fixed_weight_from_bytes(e, stream + ENC_STREAM_E, HQC_WE);
@@ -107,8 +124,7 @@ void hqc_pke_encrypt(uint8_t *uv, const uint8_t m[HQC_K], const uint8_t theta[HQ
 	hqc_code_encode(cw, m);
 	hqc_vec_xor(t, cw, HQC_N1N2_WORDS);
 	hqc_vec_n1n2_to_bytes(uv + HQC_VEC_BYTES, t);
-
-	pqtun_memzero(stream, sizeof(stream)); /* r1, r2, e, t, cw: see pke.h */
+	/* r1, r2, e, t, cw stay on the stack: see pke.h */
 }
 
 void hqc_pke_decrypt(uint8_t m[HQC_K], const uint8_t *uv, const uint8_t sk_seed[HQC_SEED_BYTES])

@@ -33,6 +33,21 @@ void hqc_pke_h_job(hqc_shake_job *job, const uint8_t pk_seed[HQC_SEED_BYTES], ui
 void hqc_pke_encrypt(uint8_t *uv, const uint8_t m[HQC_K], const uint8_t theta[HQC_SEED_BYTES],
 		     const uint8_t pk[HQC_PK_BYTES], const uint64_t *h);
 
+/* The expander stream of theta that encryption draws r1, r2 and e from:
+ * 3 x 600 bytes (secret). */
+#define HQC_PKE_ENC_STREAM_BYTES 1800
+
+/* Describe the expansion of the stream from theta (first HQC_SEED_BYTES
+ * bytes) as a SHAKE256 job, so that it can be batched (decapsulation
+ * chains it after theta's own hash). */
+void hqc_pke_enc_stream_job(hqc_shake_job *job, const uint8_t theta[HQC_SEED_BYTES],
+			    uint8_t stream[HQC_PKE_ENC_STREAM_BYTES]);
+
+/* hqc_pke_encrypt with the stream already expanded (same result). */
+void hqc_pke_encrypt_stream(uint8_t *uv, const uint8_t m[HQC_K],
+			    const uint8_t stream[HQC_PKE_ENC_STREAM_BYTES],
+			    const uint8_t pk[HQC_PK_BYTES], const uint64_t *h);
+
 /* m = decode(v - u*y), uv as produced by hqc_pke_encrypt (bits of u beyond
  * HQC_N are ignored). */
 void hqc_pke_decrypt(uint8_t m[HQC_K], const uint8_t *uv, const uint8_t sk_seed[HQC_SEED_BYTES]);

@@ -4,28 +4,37 @@
 #include "crypto/fips202.h"
 #include "util/cpu.h"
 
-void hqc_shake256_x4_portable(const hqc_shake_job *jobs, unsigned int n)
+static void run_job(const hqc_shake_job *job)
 {
-	for (unsigned int j = 0; j < n; j++) {
-		keccak_state st;
-		shake256_init(&st);
-		for (int p = 0; p < HQC_SHAKE_JOB_PARTS; p++)
-			if (jobs[j].len[p])
-				shake256_absorb(&st, jobs[j].part[p], jobs[j].len[p]);
-		shake256_finalize(&st);
-		shake256_squeeze(jobs[j].out, jobs[j].outlen, &st);
-		keccak_wipe(&st);
-	}
+	keccak_state st;
+	shake256_init(&st);
+	for (int p = 0; p < HQC_SHAKE_JOB_PARTS; p++)
+		if (job->len[p])
+			shake256_absorb(&st, job->part[p], job->len[p]);
+	shake256_finalize(&st);
+	shake256_squeeze(job->out, job->outlen, &st);
+	keccak_wipe(&st);
 }
 
-/* Number of Keccak permutations one job needs. */
+void hqc_shake256_x4_portable(const hqc_shake_job *jobs, unsigned int n)
+{
+	for (unsigned int j = 0; j < n; j++)
+		for (const hqc_shake_job *job = &jobs[j]; job; job = job->then)
+			run_job(job);
+}
+
+/* Number of Keccak permutations one job and its chain need. */
 static size_t job_permutations(const hqc_shake_job *job)
 {
-	size_t in = 0;
-	for (int p = 0; p < HQC_SHAKE_JOB_PARTS; p++)
-		in += job->len[p];
-	size_t out_blocks = (job->outlen + SHAKE256_RATE - 1) / SHAKE256_RATE;
-	return in / SHAKE256_RATE + 1 + (out_blocks ? out_blocks - 1 : 0);
+	size_t total = 0;
+	for (; job; job = job->then) {
+		size_t in = 0;
+		for (int p = 0; p < HQC_SHAKE_JOB_PARTS; p++)
+			in += job->len[p];
+		size_t out_blocks = (job->outlen + SHAKE256_RATE - 1) / SHAKE256_RATE;
+		total += in / SHAKE256_RATE + 1 + (out_blocks ? out_blocks - 1 : 0);
+	}
+	return total;
 }
 
 /* A four-way AVX2 permutation costs about 1.5 scalar ones (measured):

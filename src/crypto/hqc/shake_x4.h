@@ -13,15 +13,21 @@
 #define HQC_SHAKE_JOB_PARTS 4
 
 /* out = SHAKE256(part[0] || part[1] || ...)[0:outlen]; unused parts have
- * length 0. out must not overlap any part of any job. */
-typedef struct {
+ * length 0. out must not overlap any part of any job. If then is not NULL,
+ * that job runs next in the same lane once this one is done, and its parts
+ * may read this job's output (decapsulation expands theta as soon as it is
+ * known, in a lane the longer hashes leave idle). Chains are followed to
+ * their end; a chained job's own then is honoured too. */
+typedef struct hqc_shake_job {
 	const uint8_t *part[HQC_SHAKE_JOB_PARTS];
 	size_t len[HQC_SHAKE_JOB_PARTS];
 	uint8_t *out;
 	size_t outlen;
+	const struct hqc_shake_job *then;
 } hqc_shake_job;
 
-/* Run n <= 4 jobs. Picks the fastest implementation allowed. */
+/* Run n <= 4 jobs (each with its chain). Picks the fastest implementation
+ * allowed. */
 void hqc_shake256_x4(const hqc_shake_job *jobs, unsigned int n);
 void hqc_shake256_x4_portable(const hqc_shake_job *jobs, unsigned int n);
 #ifdef PQTUN_HAVE_X86_64

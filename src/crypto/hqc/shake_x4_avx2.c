@@ -64,19 +64,47 @@ static inline uint64_t load64_le(const uint8_t *p)
 	return v;
 }
 
+/* Where one lane stands: its current job, the step at which that job
+ * started, and the job's sizes in blocks. */
+struct lane {
+	const hqc_shake_job *job;
+	size_t start, inlen, absorb_blocks, squeeze_blocks, steps;
+};
+
+static void lane_begin(struct lane *ln, const hqc_shake_job *job, size_t start)
+{
+	ln->job = job;
+	ln->start = start;
+	ln->inlen = job_length(job);
+	ln->absorb_blocks = ln->inlen / RATE + 1; /* the last one is padded */
+	ln->squeeze_blocks = (job->outlen + RATE - 1) / RATE;
+	ln->steps = ln->absorb_blocks + (ln->squeeze_blocks ? ln->squeeze_blocks - 1 : 0);
+}
+
+/* Steps a job and its chain take in one lane. */
+static size_t chain_steps(const hqc_shake_job *job)
+{
+	size_t total = 0;
+	for (; job; job = job->then) {
+		struct lane ln;
+		lane_begin(&ln, job, 0);
+		total += ln.steps;
+	}
+	return total;
+}
+
 void hqc_shake256_x4_avx2(const hqc_shake_job *jobs, unsigned int n)
 {
 	static const uint8_t zero_block[RATE];
 	keccakx4_state st;
 	uint8_t block[4][RATE];
-	size_t inlen[4], absorb_blocks[4], squeeze_blocks[4], steps = 0;
+	struct lane lanes[4];
+	size_t steps = 0;
 
 	memset(&st, 0, sizeof(st));
 	for (unsigned int l = 0; l < n; l++) {
-		inlen[l] = job_length(&jobs[l]);
-		absorb_blocks[l] = inlen[l] / RATE + 1; /* the last one is padded */
-		squeeze_blocks[l] = (jobs[l].outlen + RATE - 1) / RATE;
-		size_t s = absorb_blocks[l] + (squeeze_blocks[l] ? squeeze_blocks[l] - 1 : 0);
+		lane_begin(&lanes[l], &jobs[l], 0);
+		size_t s = chain_steps(&jobs[l]);
 		if (s > steps)
 			steps = s;
 	}
@@ -85,19 +113,20 @@ void hqc_shake256_x4_avx2(const hqc_shake_job *jobs, unsigned int n)
 		 * nothing left to absorb, which leaves it unchanged). */
 		const uint8_t *src[4] = { zero_block, zero_block, zero_block, zero_block };
 		for (unsigned int l = 0; l < n; l++) {
-			if (t >= absorb_blocks[l])
+			const struct lane *ln = &lanes[l];
+			if (!ln->job || t - ln->start >= ln->absorb_blocks)
 				continue;
-			size_t off = t * RATE, take = RATE;
-			if (t + 1 == absorb_blocks[l]) {
-				take = inlen[l] - off;
+			size_t u = t - ln->start, off = u * RATE, take = RATE;
+			if (u + 1 == ln->absorb_blocks) {
+				take = ln->inlen - off;
 				memset(block[l], 0, RATE);
 				block[l][take] = 0x1f;
 				block[l][RATE - 1] |= 0x80;
 			}
-			if (take == RATE && direct_block(&jobs[l], off, &src[l])) {
+			if (take == RATE && direct_block(ln->job, off, &src[l])) {
 				/* whole block inside one part: read it in place */
 			} else {
-				gather(block[l], &jobs[l], off, take);
+				gather(block[l], ln->job, off, take);
 				src[l] = block[l];
 			}
 		}
@@ -112,16 +141,30 @@ void hqc_shake256_x4_avx2(const hqc_shake_job *jobs, unsigned int n)
 		}
 		keccakx4_permute(&st);
 		for (unsigned int l = 0; l < n; l++) {
-			if (t + 1 < absorb_blocks[l] || t + 1 - absorb_blocks[l] >= squeeze_blocks[l])
+			struct lane *ln = &lanes[l];
+			if (!ln->job)
 				continue;
-			size_t off = (t + 1 - absorb_blocks[l]) * RATE;
-			size_t take = jobs[l].outlen - off < RATE ? jobs[l].outlen - off : RATE;
-			uint8_t *out = jobs[l].out + off;
-			size_t b = 0;
-			for (; b + 8 <= take; b += 8)
-				memcpy(out + b, &st.s[4 * (b / 8) + l], 8); /* x86-64: little-endian */
-			for (; b < take; b++)
-				out[b] = (uint8_t)(st.s[4 * (b / 8) + l] >> (8 * (b % 8)));
+			size_t u = t - ln->start;
+			if (u + 1 >= ln->absorb_blocks && u + 1 - ln->absorb_blocks < ln->squeeze_blocks) {
+				const hqc_shake_job *job = ln->job;
+				size_t off = (u + 1 - ln->absorb_blocks) * RATE;
+				size_t take = job->outlen - off < RATE ? job->outlen - off : RATE;
+				uint8_t *out = job->out + off;
+				size_t b = 0;
+				for (; b + 8 <= take; b += 8)
+					memcpy(out + b, &st.s[4 * (b / 8) + l], 8); /* x86-64: little-endian */
+				for (; b < take; b++)
+					out[b] = (uint8_t)(st.s[4 * (b / 8) + l] >> (8 * (b % 8)));
+			}
+			if (u + 1 == ln->steps) {
+				/* Job done: the lane's state restarts for the next one. */
+				for (int i = 0; i < 25; i++)
+					st.s[4 * i + l] = 0;
+				if (ln->job->then)
+					lane_begin(ln, ln->job->then, t + 1);
+				else
+					ln->job = NULL;
+			}
 		}
 	}
 	pqtun_memzero(&st, sizeof(st));
