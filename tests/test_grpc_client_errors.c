@@ -46,7 +46,11 @@ enum mode {
 	M_TRUNCATED,     /* response prefix longer than the data, status 0 */
 	M_HTTP500,       /* :status 500 */
 	M_CORRUPT_PB,    /* status 0 with a message that is not protobuf */
+	M_CUSTOM,        /* OK, random ciphertexts of custom_ct_lens[0..custom_n) */
 };
+
+static size_t custom_ct_lens[4];
+static volatile size_t custom_n;
 
 static volatile int mode;
 static int listen_fd;
@@ -147,6 +151,7 @@ static void respond(nghttp2_session *s, int32_t id)
 	case M_LENGTH: make_response(1, short_hqc, 2, 0, 0); break;
 	case M_REJECT: make_response(1, good, 2, 0, 0); break;
 	case M_NO_DAITA: make_response(0, NULL, 0, 0, 0); break;
+	case M_CUSTOM: make_response(1, custom_ct_lens, custom_n, 0, 0); break;
 	case M_BAD_FRACTION: make_response(0, NULL, 0, 1, 1.5); break;
 	case M_TRUNCATED:
 		make_response(0, NULL, 0, 1, 0.5);
@@ -450,6 +455,106 @@ static void test_ciphertext_errors(void **state)
 	}
 }
 
+/* Run pqtun_exchange with the given KEM list against M_CUSTOM answering
+ * ciphertexts of the given lengths; return its error. */
+static int run_kems(const char *const *kems, size_t n_kems, const size_t *ct_lens, size_t n_cts)
+{
+	struct pqtun_exchange_result res;
+	memcpy(custom_ct_lens, ct_lens, n_cts * sizeof(ct_lens[0]));
+	custom_n = n_cts;
+	mode = M_CUSTOM;
+	struct pqtun_exchange_options o = { .host = "127.0.0.1", .port = port, .timeout_ms = 3000,
+					    .post_quantum = 1, .kems = kems, .n_kems = n_kems };
+	int rc = pqtun_exchange(&o, parent, eph, &res);
+	static const uint8_t zero[32];
+	if (rc != 0)
+		assert_memory_equal(res.psk, zero, 32);
+	pqtun_exchange_result_clear(&res);
+	return rc;
+}
+
+/* The answer is checked against the KEMs that were asked for, in order:
+ * count, and each ciphertext's length for its own KEM. */
+static void test_ciphertext_sizes_follow_kem_list(void **state)
+{
+	(void)state;
+	if (!pqtun_kem_find("Kyber1024") || !have_client_kems()) {
+		printf("SKIP: Kyber1024, ML-KEM-1024 or HQC-256 not registered\n");
+		return;
+	}
+	const char *kh[] = { "Kyber1024", "HQC-256" }, *hk[] = { "HQC-256", "Kyber1024" }, *h[] = { "HQC-256" };
+	const char *k[] = { "Kyber1024" };
+	const size_t kh_ok[] = { 1568, 14421 }, hk_ok[] = { 14421, 1568 }, kh_short[] = { 1568, 14420 };
+	const size_t ky_long[] = { 1569 }, h_ok[] = { 14421 }, ky_ok[] = { 1568 };
+	/* right sizes in the right order reach decapsulation: random HQC
+	 * ciphertexts fail its re-encryption check */
+	assert_int_equal(run_kems(kh, 2, kh_ok, 2), PQTUN_EX_CIPHERTEXT_REJECTED);
+	assert_int_equal(run_kems(hk, 2, hk_ok, 2), PQTUN_EX_CIPHERTEXT_REJECTED);
+	/* the same sizes in the other order are wrong */
+	assert_int_equal(run_kems(kh, 2, hk_ok, 2), PQTUN_EX_CIPHERTEXT_LENGTH);
+	assert_int_equal(run_kems(kh, 2, kh_short, 2), PQTUN_EX_CIPHERTEXT_LENGTH);
+	assert_int_equal(run_kems(k, 1, ky_long, 1), PQTUN_EX_CIPHERTEXT_LENGTH);
+	assert_int_equal(run_kems(h, 1, kh_ok, 2), PQTUN_EX_CIPHERTEXT_COUNT);
+	assert_int_equal(run_kems(kh, 2, h_ok, 1), PQTUN_EX_CIPHERTEXT_COUNT);
+	assert_int_equal(run_kems(h, 1, h_ok, 1), PQTUN_EX_CIPHERTEXT_REJECTED);
+	/* Kyber rejects implicitly: a random ciphertext of the right size
+	 * gives a (useless) PSK, as the protocol has it */
+	assert_int_equal(run_kems(k, 1, ky_ok, 1), 0);
+	const char *x[] = { "--kem", "HQC-256,Kyber1024" };
+	memcpy(custom_ct_lens, kh_ok, sizeof(kh_ok));
+	custom_n = 2;
+	run_cli(M_CUSTOM, x, 2, port, "wrong length", 3000);
+}
+
+/* Bad KEM lists: refused by pqtun_exchange before any connection (the
+ * server here would hang), with the reason from the checker. */
+static void test_kem_list_rules(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *names[PQTUN_EXCHANGE_MAX_KEMS];
+	size_t n = 99;
+	static const struct { const char *list; int rc; const char *why; } cases[] = {
+		{ "", PQTUN_EX_INVALID_ARGUMENT, "empty KEM list" },
+		{ " , ", PQTUN_EX_INVALID_ARGUMENT, "empty name" },
+		{ "HQC-256,", PQTUN_EX_INVALID_ARGUMENT, "empty name" },
+		{ "Kyber768", PQTUN_EX_INVALID_ARGUMENT, "unknown KEM 'Kyber768'" },
+		{ "ML-KEM-1024,HQC-256,ML-KEM-1024", PQTUN_EX_INVALID_ARGUMENT, "'ML-KEM-1024' listed twice" },
+		{ "ML-KEM-1024,Kyber1024", PQTUN_EX_INVALID_ARGUMENT, "must not be used together" },
+		{ "a,b,c,d,e", PQTUN_EX_INVALID_ARGUMENT, "at most 4" },
+		{ "Classic-McEliece-460896f-round3", PQTUN_EX_KEM_UNAVAILABLE,
+		  "Classic-McEliece-460896f-round3 cannot be used by the client: key generation is not implemented" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = pqtun_exchange_parse_kems(cases[i].list, names, &n, err, sizeof(err));
+		if (rc != cases[i].rc || !strstr(err, cases[i].why))
+			fail_msg("'%s': %d '%s', want %d '%s'", cases[i].list, rc, err, cases[i].rc, cases[i].why);
+		assert_int_equal(n, 0);
+	}
+	assert_int_equal(pqtun_exchange_parse_kems(" Kyber1024 ,HQC-256", names, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "Kyber1024");
+	assert_string_equal(names[1], "HQC-256");
+	/* a list given directly to pqtun_exchange gets the same checks */
+	const char *dup[] = { "HQC-256", "HQC-256" }, *unk[] = { "X" }, *mce[] = { "Classic-McEliece-460896f-round3" };
+	const char *five[] = { "HQC-256", "Kyber1024", "a", "b", "c" };
+	struct { const char *const *k; size_t n; int rc; } direct[] = {
+		{ dup, 2, PQTUN_EX_INVALID_ARGUMENT }, { unk, 1, PQTUN_EX_INVALID_ARGUMENT },
+		{ mce, 1, PQTUN_EX_KEM_UNAVAILABLE }, { five, 5, PQTUN_EX_INVALID_ARGUMENT },
+		{ dup, 0, PQTUN_EX_INVALID_ARGUMENT },
+	};
+	for (size_t i = 0; i < sizeof(direct) / sizeof(direct[0]); i++) {
+		struct pqtun_exchange_options o = { .host = "127.0.0.1", .port = port, .timeout_ms = 3000,
+						    .post_quantum = 1, .kems = direct[i].k, .n_kems = direct[i].n };
+		struct pqtun_exchange_result res;
+		mode = M_HANG;
+		uint64_t t0 = pqtun_now_ms();
+		assert_int_equal(pqtun_exchange(&o, parent, eph, &res), direct[i].rc);
+		assert_true(pqtun_now_ms() - t0 < 1000);
+		pqtun_exchange_result_clear(&res);
+	}
+}
+
 static void test_all_errors_distinct(void **state)
 {
 	(void)state;
@@ -474,6 +579,8 @@ int main(void)
 		cmocka_unit_test(test_protocol_errors),
 		cmocka_unit_test(test_daita_errors),
 		cmocka_unit_test(test_ciphertext_errors),
+		cmocka_unit_test(test_ciphertext_sizes_follow_kem_list),
+		cmocka_unit_test(test_kem_list_rules),
 		cmocka_unit_test(test_all_errors_distinct),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
