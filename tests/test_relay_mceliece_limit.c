@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,31 @@ static size_t vm_hwm(pid_t pid)
 			break;
 	fclose(f);
 	return kb * 1024;
+}
+
+/* CPU time of all threads of pid so far, in seconds (schedstat: ns
+ * resolution, unlike the 10 ms ticks of /proc/PID/stat). */
+static double cpu_seconds(pid_t pid)
+{
+	char path[96];
+	unsigned long long sum = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.20s/schedstat", (int)pid, e->d_name);
+		FILE *f = fopen(path, "r");
+		unsigned long long ns = 0;
+		if (f && fscanf(f, "%llu", &ns) == 1)
+			sum += ns;
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return (double)sum / 1e9;
 }
 
 /* The PSK the standalone relay printed for ephemeral key byte eph0, or -1. */
@@ -385,6 +411,47 @@ static void test_above_limit(void **state)
 	relay_stop(&r);
 }
 
+/* Figure (printed, not asserted: timings on a shared machine are noise):
+ * the relay process's whole CPU time per exchange (HTTP/2, protobuf,
+ * encapsulation, printing) for McEliece and for Kyber1024 requests. */
+static void test_relay_cpu_per_exchange(void **state)
+{
+	(void)state;
+	struct relay_proc r;
+	const pqtun_kem *ky = pqtun_kem_find("Kyber1024");
+	uint8_t kpk[1568], ksk[3168];
+	assert_int_equal(relay_start(&r, PQTUN_GRPC_DEFAULT_MAX_MESSAGE), 0);
+	if (ky)
+		assert_int_equal(ky->keypair(kpk, ksk), 0);
+	for (int kind = 0; kind < (ky ? 2 : 1); kind++) {
+		const int count = 40;
+		size_t len;
+		uint8_t *frame;
+		if (kind == 0) {
+			frame = mce_request(0x60, &len);
+		} else {
+			const char *names[1] = { "Kyber1024" };
+			uint8_t *keys[1] = { kpk };
+			size_t lens[1] = { sizeof(kpk) };
+			frame = make_request(0x61, names, keys, lens, 1, &len);
+		}
+		double c0 = cpu_seconds(r.pid);
+		uint64_t t0 = pqtun_now_ns();
+		for (int i = 0; i < count; i++) {
+			struct grpc_call_result res;
+			assert_int_equal(call(r.port, frame, len, &res), GRPC_CALL_OK);
+			assert_int_equal(res.status, 0);
+			grpc_call_result_free(&res);
+		}
+		double cpu = cpu_seconds(r.pid) - c0;
+		double wall = (double)(pqtun_now_ns() - t0) / 1e9;
+		printf("figure: relay process CPU per %s exchange: %.1f us (%d exchanges, %.1f ms CPU in %.0f ms)\n",
+		       kind == 0 ? MCE_NAME : "Kyber1024", cpu * 1e6 / count, count, cpu * 1000.0, wall * 1000.0);
+		free(frame);
+	}
+	relay_stop(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_at_limit),
 		cmocka_unit_test(test_below_limit),
 		cmocka_unit_test(test_above_limit),
+		cmocka_unit_test(test_relay_cpu_per_exchange),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, load_key, free_key);
