@@ -64,6 +64,7 @@ static int kem_has_keygen(const pqtun_kem *kem)
 	int usable = 1;
 	if (pk && sk) {
 		int rc = kem->keypair(pk, sk);
+		pqtun_stack_scrub(32 * 1024); /* the throw-away key's secrets */
 		usable = rc != PQTUN_KEM_UNSUPPORTED;
 		if (idx >= 0 && (rc == PQTUN_OK || rc == PQTUN_KEM_UNSUPPORTED))
 			atomic_store(&keygen_probe[idx], usable ? 1 : 2);
