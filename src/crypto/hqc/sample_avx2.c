@@ -70,49 +70,64 @@ void hqc_support_to_vec_avx2(uint64_t *v, const uint32_t *support, unsigned int 
 	/* onehot, group and last stay on the stack: see sample.h. */
 }
 
-/* 1 if a == b, else 0 (a, b < 2^31), without branching. */
-static inline uint32_t ct_eq_u32(uint32_t a, uint32_t b)
-{
-	return 1U ^ (((a - b) | (b - a)) >> 31);
-}
-
-/* Blocks of 8 candidates, from the top: the block's candidates are
- * compared, eight lanes at once, with every position above the block
- * (already final); then the duplicate rule runs inside the block from its
- * top down, on the final values of the lanes above. Each position only
- * meets broadcast loads of final values, so no store is reloaded wider
- * than it was written (a per-position version stalled on that). */
+/* Blocks of 8 candidates, from the top. A block's candidates are compared,
+ * eight lanes at once, with every final position above the block and with
+ * each other; the duplicate rule inside the block then runs from its top
+ * lane down on 8-bit masks in registers: lane k is replaced when its
+ * candidate equals a final position above the block, the candidate of a
+ * higher lane that kept it, or the index of a higher lane that was
+ * replaced. Measured in isolation at weight 149: 1.67 us, against 1.93 us
+ * for resolving the lanes one by one through memory (1.93 us also with
+ * two accumulators, 2.0 us with masks but one accumulator).
+ * Constant time: loops and indices depend on weight only. */
 void hqc_support_dedup_avx2(uint32_t *support, unsigned int weight)
 {
 	/* Lanes below index 0 of a partial first block read PAD_VALUE, which no
-	 * position equals; their results are not used. */
+	 * position equals; they are never resolved or changed. */
 	enum { PAD = 8 };
 	const uint32_t PAD_VALUE = 0xffffffffU;
 	uint32_t cand[PAD + HQC_MAX_WEIGHT];
-	uint32_t hit[8];
 	for (unsigned int i = 0; i < PAD; i++)
 		cand[i] = PAD_VALUE;
 	memcpy(cand + PAD, support, weight * sizeof(uint32_t));
 	uint32_t *s = cand + PAD;
+	const __m256i lane_ids = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
 
 	/* The last position never changes; blocks end at weight - 1. */
 	for (unsigned int end = weight - 1; end > 0;) {
 		const unsigned int start = end >= 8 ? end - 8 : 0;
-		const __m256i c = _mm256_loadu_si256((const __m256i *)(s + end - 8));
-		__m256i found = _mm256_setzero_si256();
-		for (unsigned int j = end; j < weight; j++)
-			found = _mm256_or_si256(found, _mm256_cmpeq_epi32(c, _mm256_set1_epi32((int)s[j])));
-		_mm256_storeu_si256((__m256i *)hit, found); /* lane l: index end - 8 + l */
-		for (unsigned int i = end; i-- > start;) {
-			uint32_t f = hit[i - (end - 8)] & 1U, si = s[i];
-			for (unsigned int j = i + 1; j < end; j++)
-				f |= ct_eq_u32(s[j], si);
-			const uint32_t mask = 0U - f;
-			s[i] = (mask & i) | (~mask & si);
+		const int base = (int)end - 8; /* index of lane 0 (may be negative) */
+		const __m256i c = _mm256_loadu_si256((const __m256i *)(s + base));
+		const __m256i idx = _mm256_add_epi32(lane_ids, _mm256_set1_epi32(base));
+		/* two accumulators: the OR chain, not the compares, set the pace */
+		__m256i out = _mm256_setzero_si256(), out2 = out;
+		unsigned int j = end;
+		for (; j + 2 <= weight; j += 2) {
+			out = _mm256_or_si256(out, _mm256_cmpeq_epi32(c, _mm256_set1_epi32((int)s[j])));
+			out2 = _mm256_or_si256(out2, _mm256_cmpeq_epi32(c, _mm256_set1_epi32((int)s[j + 1])));
 		}
+		if (j < weight)
+			out = _mm256_or_si256(out, _mm256_cmpeq_epi32(c, _mm256_set1_epi32((int)s[j])));
+		out = _mm256_or_si256(out, out2);
+		const uint32_t outside = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(out));
+		uint32_t dup = 0;
+		for (int k = 7; k >= (int)start - base; k--) {
+			const __m256i ck = _mm256_permutevar8x32_epi32(c, _mm256_set1_epi32(k));
+			const uint32_t higher = (0xffU << (k + 1)) & 0xffU;
+			const uint32_t same_cand = (uint32_t)_mm256_movemask_ps(
+				_mm256_castsi256_ps(_mm256_cmpeq_epi32(c, ck))) & higher;
+			const uint32_t same_index = (uint32_t)_mm256_movemask_ps(
+				_mm256_castsi256_ps(_mm256_cmpeq_epi32(idx, ck))) & higher;
+			const uint32_t hits = ((outside >> k) & 1U) << 8 | (same_cand & ~dup) | (same_index & dup);
+			dup |= ((hits + 0x1ffU) >> 9) << k; /* hits < 2^9: 1 iff non-zero */
+		}
+		const __m256i dup_mask = _mm256_cmpgt_epi32(
+			_mm256_and_si256(_mm256_set1_epi32((int)dup),
+					 _mm256_sllv_epi32(_mm256_set1_epi32(1), lane_ids)),
+			_mm256_setzero_si256());
+		_mm256_storeu_si256((__m256i *)(s + base), _mm256_blendv_epi8(c, idx, dup_mask));
 		end = start;
 	}
 	memcpy(support, s, weight * sizeof(uint32_t));
 	pqtun_memzero(cand, sizeof(cand));
-	pqtun_memzero(hit, sizeof(hit));
 }
