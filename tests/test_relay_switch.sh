@@ -6,8 +6,8 @@
 #    settled (ephemeral handshake seen, slow poll again), the client
 #    switches back to its normal key and traffic resumes within 1 s;
 #  - a client that gets its response but never switches (`pqtun exchange`
-#    over the tunnel) keeps a working tunnel: the relay takes the tentative
-#    switch back as soon as the normal peer still sends.
+#    over the tunnel) gets its tunnel back within 3 s: the relay undoes the
+#    tentative switch when the ephemeral peer does not handshake in 1-2 s.
 # Prints the medians (ms) of both delays.
 set -u
 . "${PQTUN_SRC:-$(dirname "$0")/..}/tests/support/netns.sh"
@@ -41,8 +41,26 @@ netns_wg "$C" set "$WC" private-key "$T/c.key" peer "$RPUB" allowed-ips 10.64.0.
 	endpoint 192.168.73.1:51820
 ip -n "$C" route add 10.64.0.0/16 dev "$WC"
 netns_exec "$C" ping -c1 -W2 10.64.0.1 >/dev/null || fail "normal tunnel does not work"
+# DUMMY_PEERS=N: N more (silent) peers on the relay, to see the cost at scale
+DUMMY_PEERS=${DUMMY_PEERS:-0}
+if [ "$DUMMY_PEERS" -gt 0 ]; then
+	{
+		echo "[Interface]"
+		for n in $(seq 1 "$DUMMY_PEERS"); do
+			printf '[Peer]\nPublicKey = %s\nAllowedIPs = 10.%d.%d.%d/32\n' "$(head -c32 /dev/urandom | base64)" \
+				$((65 + n / 65536)) $(((n / 256) % 256)) $((n % 256))
+		done
+	} >"$T/dummies.conf"
+	netns_wg "$R" addconf "$WR" "$T/dummies.conf" || fail "cannot add the dummy peers"
+	echo "relay has $(netns_wg "$R" show "$WR" peers | wc -l) peers"
+fi
 netns_bg "$R" "$T/serve.log" "$PQTUN" -v serve --interface "$WR" --state "$T/relay.state"
 netns_wait_port "$R" 10.64.0.1 1337 10 || fail "relay did not start: $(cat "$T/serve.log")"
+SERVE_PID=$(pgrep -P "$NETNS_LAST_PID" -x pqtun || echo "$NETNS_LAST_PID")
+WG_PID=${_netns_wg_pid[$WR]}
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; }
+sleep 1
+CPU0=$(cpu_ms "$SERVE_PID") WCPU0=$(cpu_ms "$WG_PID") T0=$(now_ms)
 
 : >"$T/up.ms"; : >"$T/back.ms"
 for i in $(seq 1 "$ROUNDS"); do
@@ -60,7 +78,7 @@ for i in $(seq 1 "$ROUNDS"); do
 	# poll: the switch back below is measured in the steady state
 	EPH=$(netns_wg "$C" show "$WC" public-key)
 	netns_wait_handshake "$R" "$WR" "$EPH" 5 || fail "no handshake with the ephemeral key"
-	sleep 0.7
+	sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.7 + (r % 100) / 100 }')" # any poll phase
 
 	step "round $i: back to the normal key"
 	netns_wg "$C" set "$WC" private-key "$T/c.key" peer "$RPUB" preshared-key /dev/null
@@ -75,18 +93,20 @@ done
 step "response delivered, client never switches"
 OUT=$(netns_exec "$C" "$PQTUN" exchange -t 10 10.64.0.1 "$CPUB" 2>&1) || fail "exchange failed: $OUT"
 t0=$(now_ms)
-netns_exec "$C" ping -c1 -i0.02 -W1 -w3 10.64.0.1 >/dev/null || fail "tunnel broken after a response the client did not act on"
+netns_exec "$C" ping -c1 -i0.05 -W1 -w5 10.64.0.1 >/dev/null || fail "tunnel broken after a response the client did not act on"
 t1=$(now_ms)
 echo "never-switched client: traffic after $((t1 - t0)) ms"
-[ $((t1 - t0)) -le 1000 ] || fail "traffic resumed only after $((t1 - t0)) ms"
+[ $((t1 - t0)) -le 3000 ] || fail "traffic resumed only after $((t1 - t0)) ms"
 for n in $(seq 1 30); do
 	[ "$(relay_ips "$CPUB")" = 10.64.0.2/32 ] && break
 	sleep 0.1
 done
 [ "$(relay_ips "$CPUB")" = 10.64.0.2/32 ] || fail "normal peer did not take back its IPs"
-grep -q "kept using its previous key" "$T/serve.log" || fail "relay did not log the undone switch"
+grep -q "no handshake of its ephemeral peer" "$T/serve.log" || fail "relay did not log the undone switch"
 netns_exec "$C" ping -c3 -i0.2 -W1 10.64.0.1 >/dev/null || fail "normal tunnel lost packets afterwards"
 
+T1=$(now_ms)
+echo "relay CPU during the rounds ($(((T1 - T0) / 1000)) s, $((DUMMY_PEERS + 1)) peers): pqtun serve $(($(cpu_ms "$SERVE_PID") - CPU0)) ms, wireguard-go $(($(cpu_ms "$WG_PID") - WCPU0)) ms"
 echo "switch -> first answered ping (ms): $(tr '\n' ' ' <"$T/up.ms")median $(median <"$T/up.ms")"
 echo "back to normal key -> first answered ping (ms): $(tr '\n' ' ' <"$T/back.ms")median $(median <"$T/back.ms")"
 [ -n "${VERBOSE:-}" ] && cat "$T/serve.log"

@@ -30,13 +30,11 @@ struct wg_relay_entry {
 	int64_t hs_normal, hs_eph, hs_old; /* last handshake seen, ns since epoch (0 = never) */
 	/* The eph peer got the IPs when the exchange's response was delivered,
 	 * before its first handshake: until that handshake confirms the switch,
-	 * `from` (normal or old) is kept and takes the IPs back if the client
-	 * goes on sending with it. */
+	 * `from` (normal or old) is kept and takes the IPs back if it
+	 * handshakes or eph does not handshake in time. */
 	int tentative;
 	enum wg_holder tentative_from;
 	int64_t tentative_since;    /* wall clock seconds of the switch */
-	int from_rx_known;          /* from_rx holds from's rx_bytes at the switch */
-	uint64_t from_rx;
 };
 
 struct wg_relay_state {

@@ -269,22 +269,15 @@ static int step_entry(struct wg_relay_state *s, size_t idx, const struct pqtun_w
 			best = WG_HOLDER_OLD;
 		e->hs_old = h > e->hs_old ? h : e->hs_old;
 	}
-	/* An unconfirmed switch: the client never switched (or crashed before)
-	 * when its previous peer still receives traffic after the switch. */
+	/* An unconfirmed switch without a handshake for too long: the client
+	 * did not switch (or crashed first). Traffic that still arrives from
+	 * the previous key is no proof: in multihop the client switches only
+	 * after negotiating with the entry relay too, and TCP teardown of the
+	 * exchange keeps trickling in with the previous key until then. */
 	int went_back = 0;
-	if (e->tentative && best < 0) {
-		const struct pqtun_wg_peer *fp = e->tentative_from == WG_HOLDER_OLD ? op : n;
-		if (!e->from_rx_known) {
-			e->from_rx = fp->rx_bytes;
-			e->from_rx_known = 1;
-		} else if (fp->rx_bytes > e->from_rx) {
-			best = (int)e->tentative_from;
-			went_back = 1;
-		}
-		if (best < 0 && now_s - e->tentative_since >= WG_SYNC_TENTATIVE_S) {
-			best = (int)e->tentative_from;
-			went_back = 2;
-		}
+	if (e->tentative && best < 0 && now_s - e->tentative_since >= WG_SYNC_TENTATIVE_S) {
+		best = (int)e->tentative_from;
+		went_back = 1;
 	}
 	if (best >= 0 && e->tentative) {
 		e->tentative = 0; /* confirmed (eph handshook) or undone */
@@ -294,10 +287,7 @@ static int step_entry(struct wg_relay_state *s, size_t idx, const struct pqtun_w
 		if (move_ips(set, e, holder_key(e, e->holder), holder_key(e, (enum wg_holder)best)) != 0)
 			return -1;
 		key64(k1, holder_key(e, (enum wg_holder)best));
-		if (went_back == 1)
-			log_info("relay: peer %s kept using its previous key after the switch; it takes "
-				 "back its allowed IPs", k2);
-		else if (went_back == 2)
+		if (went_back)
 			log_info("relay: peer %s: no handshake of its ephemeral peer within %d s of the "
 				 "switch; %s takes back the allowed IPs", k2, WG_SYNC_TENTATIVE_S, k1);
 		else if (best == WG_HOLDER_NORMAL)
@@ -380,7 +370,6 @@ int wg_sync_delivered(struct wg_relay_state *s, const uint8_t eph[32], int64_t n
 	e->tentative = 1;
 	e->tentative_since = now_s;
 	e->tentative_from = e->holder;
-	e->from_rx_known = 0;
 	e->holder = WG_HOLDER_EPH;
 	key64(k1, e->eph);
 	key64(k2, e->normal);

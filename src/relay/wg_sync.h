@@ -44,16 +44,17 @@ int wg_sync_step(struct wg_relay_state *s, const struct pqtun_wg_device *snap, i
  * eph right after: give eph its normal peer's allowed IPs now, before its
  * first handshake, so the client's first packets are not dropped. The
  * switch stays tentative until eph handshakes; wg_sync_step undoes it when
- * the previous holder handshakes or still receives traffic (the client
- * never switched), or after WG_SYNC_TENTATIVE_S without a handshake. Appends the changes to set. Returns 1 if the state
+ * the previous holder handshakes, or after WG_SYNC_TENTATIVE_S without a
+ * handshake of eph (the client never switched). Appends the changes to set. Returns 1 if the state
  * changed, 0 if there was nothing to do (unknown or replaced key, eph
  * already holds the IPs), -1 if out of memory (discard set). */
 int wg_sync_delivered(struct wg_relay_state *s, const uint8_t eph[32], int64_t now_s,
 		      struct pqtun_wg_device *set);
 
 /* A tentative switch whose ephemeral peer has not handshaken after this
- * many seconds is undone (the response may not have arrived after all; a
- * client that did switch and stays idle only loses the head start). */
+ * many seconds (wall clock, so 1-2 s) is undone: the client did not switch
+ * (lost the response, crashed, or its multihop bring-up failed at the
+ * other hop); one that did and stays idle only loses the head start. */
 #define WG_SYNC_TENTATIVE_S 2
 
 /* How long after its registration an ephemeral peer that has not
