@@ -74,9 +74,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t head_len = 0, off = 0;
 	int eof = 0, reset = 0;
 
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Thousands of connections a second, each leaving a TIME_WAIT: spread
+	 * them over local addresses 127.0.0.2-251 so that local ports never run
+	 * out, and retry a connect that finds none free for a moment. */
+	static unsigned next_local;
+	int fd = -1;
+	for (int attempt = 0; attempt < 200 && fd < 0; attempt++) {
+		struct sockaddr_in local = { .sin_family = AF_INET,
+					     .sin_addr.s_addr = htonl(0x7f000002u + next_local++ % 250) };
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		CHECK(fd >= 0);
+		if (bind(fd, (struct sockaddr *)&local, sizeof(local)) != 0 ||
+		    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+			CHECK(errno == EADDRNOTAVAIL || errno == EAGAIN || errno == EINTR);
+			close(fd);
+			fd = -1;
+			usleep(10000);
+		}
+	}
 	CHECK(fd >= 0);
-	CHECK(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	if (size == 0)
 		shutdown(fd, SHUT_WR);
