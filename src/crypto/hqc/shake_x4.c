@@ -4,6 +4,7 @@
 #include "crypto/fips202.h"
 #include "util/cpu.h"
 
+/* One job alone (its chain is the caller's business). */
 static void run_job(const hqc_shake_job *job)
 {
 	keccak_state st;
