@@ -80,7 +80,7 @@ st=$(ip netns exec "$C" "$PQTUN" status --json "$CIF")
 [ "$(printf '%s' "$st" | grep -o '"post_quantum":true' | wc -l)" = 2 ] || bad "status does not show two PQ hops: $st"
 ip netns exec "$C" "$PQTUN" -q down "$CIF" || bad "down failed"
 sleep 0.2
-[ -n "$rpid" ] && kill -0 "$rpid" 2>/dev/null && bad "rotation process still runs after down"
+[ -n "$rpid" ] && [ -e "/proc/$rpid" ] && ! grep -q ') Z' "/proc/$rpid/stat" 2>/dev/null && bad "rotation process still runs after down"
 left=$(tunnel_leftovers "$C" "$CIF")
 [ -z "$left" ] || bad "left behind after down: $left"
 

@@ -410,9 +410,24 @@ static int is_pqtun_process(long pid)
 	return strcmp(theirs, ours) == 0;
 }
 
+/* 1 if pid has exited but was not reaped yet (state Z in /proc). */
+static int is_zombie(long pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 1; /* gone */
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *close_paren = strrchr(buf, ')');
+	return close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+}
+
 static int alive(long pid)
 {
-	return pid > 0 && kill((pid_t)pid, 0) == 0 && is_pqtun_process(pid);
+	return pid > 0 && kill((pid_t)pid, 0) == 0 && !is_zombie(pid) && is_pqtun_process(pid);
 }
 
 void pqtun_rekey_stop(long pid)
@@ -420,13 +435,18 @@ void pqtun_rekey_stop(long pid)
 	if (pid <= 0 || pid == (long)getpid() || !alive(pid))
 		return;
 	log_info("stopping the PSK rotation process %ld", pid);
+	/* SIGTERM ends it at the next check (at the latest when a running
+	 * exchange times out); do not wait for long exchanges: SIGKILL. */
 	kill((pid_t)pid, SIGTERM);
-	for (int i = 0; i < 100 && kill((pid_t)pid, 0) == 0; i++) {
+	for (int i = 0; i < 100 && kill((pid_t)pid, 0) == 0 && !is_zombie(pid); i++) {
 		waitpid((pid_t)pid, NULL, WNOHANG); /* if it is our child */
 		usleep(20000);
 	}
-	if (kill((pid_t)pid, 0) == 0)
+	if (kill((pid_t)pid, 0) == 0 && !is_zombie(pid)) {
 		kill((pid_t)pid, SIGKILL);
+		for (int i = 0; i < 50 && kill((pid_t)pid, 0) == 0 && !is_zombie(pid); i++)
+			usleep(10000);
+	}
 }
 
 /* Load-modify-save of the rotation fields. 1 if the state is gone. */
