@@ -4,7 +4,8 @@
 # Slow KAT loops are left out or run with reduced counts through the
 # environment variables the tests honour (PQTUN_HQC_ROUNDTRIPS).
 # Usage: test_hardening_valgrind.sh [--all | TEST...]
-#   default (ctest): the list below; --all (make check-valgrind) adds the
+#   default (ctest, kept well under a minute): parsers, protocol, WireGuard
+#   and client units; --all (make check-valgrind) adds the hash and
 #   KEM-arithmetic tests (their secret paths also run under memcheck in
 #   test_ct_valgrind.sh) and the relay test, which is timing-sensitive
 #   under valgrind's slowdown.
@@ -14,12 +15,12 @@ command -v valgrind >/dev/null || { echo "SKIP: valgrind not installed"; exit 77
 if [ -n "${PQTUN_ASAN:-}" ] || grep -q 'PQTUN_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null; then
 	echo "SKIP: sanitizer build (valgrind runs on the normal build)"; exit 77
 fi
-tests=(test_util test_fips202 test_proto_grpc test_proto_psk test_hardening_regress
-       test_mlkem_arith test_kyber1024 test_hqc_kem
+tests=(test_util test_proto_grpc test_proto_psk test_hardening_regress test_hqc_kem
        test_wg_config test_wg_netlink test_wg_uapi test_wg_relay_sync test_tunnel_units
        test_grpc_client_errors)
 if [ "${1:-}" = "--all" ]; then
-	tests+=(test_mlkem_kat test_hqc_codes test_gf2x test_grpc_relay)
+	tests+=(test_fips202 test_mlkem_arith test_kyber1024 test_mlkem_kat test_hqc_codes test_gf2x
+		test_grpc_relay)
 elif [ $# -gt 0 ]; then
 	tests=("$@")
 fi
