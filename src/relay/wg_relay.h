@@ -2,6 +2,12 @@
  * policy that loads ephemeral peers into a WireGuard interface, plus a
  * background thread that moves allowed IPs between a normal peer and its
  * ephemeral peers as they handshake and expires unused ephemeral peers.
+ * A second thread gives an ephemeral peer the allowed IPs as soon as the
+ * response that registered it has left the socket (policy.delivered), so
+ * the client's first packets after its switch are not dropped; that costs
+ * one set request of two peers and no device dump. The poller reads the
+ * whole device (neither backend can read one peer) every poll_ms, and
+ * every fast_poll_ms while a new ephemeral peer awaits its handshake.
  * State is saved atomically to a file and reconciled with WireGuard's peers
  * on start. See relay/wg_sync.h for the rules. */
 #ifndef PQTUN_RELAY_WG_RELAY_H
