@@ -55,6 +55,7 @@ if [ "$DUMMY_PEERS" -gt 0 ]; then
 	echo "relay has $(netns_wg "$R" show "$WR" peers | wc -l) peers"
 fi
 netns_bg "$R" "$T/serve.log" "$PQTUN" -v serve --interface "$WR" --state "$T/relay.state"
+RELAY_PID=$NETNS_LAST_PID
 netns_wait_port "$R" 10.64.0.1 1337 10 || fail "relay did not start: $(cat "$T/serve.log")"
 SERVE_PID=$(pgrep -P "$NETNS_LAST_PID" -x pqtun || echo "$NETNS_LAST_PID")
 WG_PID=${_netns_wg_pid[$WR]}
@@ -109,6 +110,8 @@ T1=$(now_ms)
 echo "relay CPU during the rounds ($(((T1 - T0) / 1000)) s, $((DUMMY_PEERS + 1)) peers): pqtun serve $(($(cpu_ms "$SERVE_PID") - CPU0)) ms, wireguard-go $(($(cpu_ms "$WG_PID") - WCPU0)) ms"
 echo "switch -> first answered ping (ms): $(tr '\n' ' ' <"$T/up.ms")median $(median <"$T/up.ms")"
 echo "back to normal key -> first answered ping (ms): $(tr '\n' ' ' <"$T/back.ms")median $(median <"$T/back.ms")"
+netns_kill "$RELAY_PID"
+grep -E "Sanitizer|runtime error" "$T/serve.log" >&2 && fail "sanitizer report from the relay"
 [ -n "${VERBOSE:-}" ] && cat "$T/serve.log"
 echo PASS
 exit 0

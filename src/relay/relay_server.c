@@ -377,7 +377,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
 	struct relay_stream *s = nghttp2_session_get_stream_user_data(session, stream_id);
 	if (s) {
 		s->conn->last_request_ms = pqtun_now_ms();
-		if (s->registered && error_code == NGHTTP2_NO_ERROR) {
+		if (s->registered && error_code == NGHTTP2_NO_ERROR && s->conn->relay->cfg.policy.delivered) {
 			/* whole response handed to the socket: watch it leave */
 			s->conn->deliver_pending = 1;
 			memcpy(s->conn->deliver_key, s->eph, sizeof(s->eph));

@@ -44,7 +44,7 @@ struct pqtun_wg_relay {
 	pthread_mutex_t delivered_lock;
 	pthread_cond_t delivered_wake;
 	uint8_t delivered[WG_RELAY_DELIVERED_MAX][32];
-	uint64_t delivered_ms;    /* monotonic time the first queued key arrived */
+	uint64_t delivered_ms[WG_RELAY_DELIVERED_MAX]; /* monotonic arrival times */
 	unsigned n_delivered;
 	int switcher_stopping, switcher_started;
 	pthread_t switcher;
@@ -141,7 +141,7 @@ static void *switcher(void *arg)
 			pthread_cond_wait(&r->delivered_wake, &r->delivered_lock);
 		if (r->switcher_stopping)
 			break;
-		uint64_t due = r->delivered_ms + WG_RELAY_SWITCH_DELAY_MS, now = pqtun_now_ms();
+		uint64_t due = r->delivered_ms[0] + WG_RELAY_SWITCH_DELAY_MS, now = pqtun_now_ms();
 		if (now < due) {
 			pthread_mutex_unlock(&r->delivered_lock);
 			struct timespec ts = { 0, (long)(due - now) * 1000000L };
@@ -149,9 +149,14 @@ static void *switcher(void *arg)
 			pthread_mutex_lock(&r->delivered_lock);
 			continue;
 		}
-		unsigned n = r->n_delivered;
+		/* take the keys that are due (the queue is in arrival order) */
+		unsigned n = 0;
+		while (n < r->n_delivered && r->delivered_ms[n] + WG_RELAY_SWITCH_DELAY_MS <= now)
+			n++;
 		memcpy(keys, r->delivered, n * 32u);
-		r->n_delivered = 0;
+		memmove(r->delivered, r->delivered[n], (r->n_delivered - n) * 32u);
+		memmove(r->delivered_ms, &r->delivered_ms[n], (r->n_delivered - n) * sizeof(uint64_t));
+		r->n_delivered -= n;
 		pthread_mutex_unlock(&r->delivered_lock);
 		pthread_mutex_lock(&r->lock);
 		apply_delivered_locked(r, keys, n);
@@ -270,10 +275,10 @@ static void cb_delivered(void *ctx, const uint8_t eph[32])
 {
 	struct pqtun_wg_relay *r = ctx;
 	pthread_mutex_lock(&r->delivered_lock);
-	if (!r->n_delivered)
-		r->delivered_ms = pqtun_now_ms();
-	if (r->n_delivered < WG_RELAY_DELIVERED_MAX)
+	if (r->n_delivered < WG_RELAY_DELIVERED_MAX) {
+		r->delivered_ms[r->n_delivered] = pqtun_now_ms();
 		memcpy(r->delivered[r->n_delivered++], eph, 32);
+	}
 	else
 		log_warn("relay: too many switches at once; some wait for the handshake");
 	pthread_cond_signal(&r->delivered_wake);
