@@ -32,8 +32,9 @@ typedef struct {
 	void (*encaps_prepare)(uint8_t h[MLKEM_SYMBYTES], mlkem_polyvec at[MLKEM_K],
 			       const uint8_t ek[MLKEM_EK_BYTES]);
 	/* Everything Decaps needs before decryption: h = H(ek) (for the §7.3
-	 * check), k_bar = J(z || c) (the implicit-rejection key; secret, like
-	 * z) and the transposed matrix at from ek. */
+	 * check; skipped when h is NULL, i.e. the caller already knows H(ek)),
+	 * k_bar = J(z || c) (the implicit-rejection key; secret, like z) and
+	 * the transposed matrix at from ek. */
 	void (*decaps_prepare)(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_SS_BYTES],
 			       mlkem_polyvec at[MLKEM_K], const uint8_t ek[MLKEM_EK_BYTES],
 			       const uint8_t z[MLKEM_SYMBYTES], const uint8_t c[MLKEM_CT_BYTES]);

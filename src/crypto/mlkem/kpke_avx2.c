@@ -118,12 +118,16 @@ static void decaps_prepare_avx2(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_S
 
 	memcpy(zc, z, MLKEM_SYMBYTES);
 	memcpy(zc + MLKEM_SYMBYTES, c, MLKEM_CT_BYTES);
-	jobs[0] = (mlkem_x4_job){ .in = ek, .inlen = MLKEM_EK_BYTES, .rate = SHA3_256_RATE,
-				  .ds = 0x06, .kind = MLKEM_X4_HASH32, .out = h };
-	jobs[1] = (mlkem_x4_job){ .in = zc, .inlen = sizeof(zc), .rate = SHAKE256_RATE,
-				  .ds = 0x1f, .kind = MLKEM_X4_HASH32, .out = kb };
-	matrix_jobs(jobs + 2, ext, at, ek + MLKEM_POLYVECBYTES);
-	mlkem_x4_run_jobs(jobs, 18);
+	size_t n = 0;
+	/* The long jobs (J, then H) first, so they overlap the matrix. */
+	jobs[n++] = (mlkem_x4_job){ .in = zc, .inlen = sizeof(zc), .rate = SHAKE256_RATE,
+				    .ds = 0x1f, .kind = MLKEM_X4_HASH32, .out = kb };
+	if (h)
+		jobs[n++] = (mlkem_x4_job){ .in = ek, .inlen = MLKEM_EK_BYTES,
+					    .rate = SHA3_256_RATE, .ds = 0x06,
+					    .kind = MLKEM_X4_HASH32, .out = h };
+	matrix_jobs(jobs + n, ext, at, ek + MLKEM_POLYVECBYTES);
+	mlkem_x4_run_jobs(jobs, n + 16);
 	memcpy(k_bar, kb, MLKEM_SS_BYTES);
 	pqtun_memzero(zc, sizeof(zc));
 	pqtun_memzero(kb, sizeof(kb));

@@ -91,7 +91,8 @@ static void decaps_prepare_portable(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLK
 				    const uint8_t z[MLKEM_SYMBYTES], const uint8_t c[MLKEM_CT_BYTES])
 {
 	keccak_state st;
-	sha3_256(h, ek, MLKEM_EK_BYTES);
+	if (h)
+		sha3_256(h, ek, MLKEM_EK_BYTES);
 	shake256_init(&st);
 	shake256_absorb(&st, z, MLKEM_SYMBYTES);
 	shake256_absorb(&st, c, MLKEM_CT_BYTES);
