@@ -32,9 +32,9 @@ if ! ip netns exec "$C" "$PQTUN" -q up --timeout-scale 0.5 --max-attempts 2 "$NE
 fi
 rpid=$(sed -n 's/^rekey_pid //p' "$RUN/$CIF.state")
 key=$(pubkey) keys=$(pubkey) psks="" rot=0 maxe=0 maxx=0
-ip netns exec "$C" ping -D -O -n -i 0.05 -W 1 -c 260 10.64.0.99 >"$NETNS_TMP/ping.log" 2>&1 &
+ip netns exec "$C" ping -D -O -n -i 0.05 -W 1 -c 280 10.64.0.99 >"$NETNS_TMP/ping.log" 2>&1 &
 ping_pid=$!
-t_end=$(($(date +%s) + 13))
+t_end=$(($(date +%s) + 14))
 while [ "$(date +%s)" -lt $t_end ]; do
 	sleep 0.1
 	n=$(peers_of "$E" "$EIF"); [ "$n" -gt "$maxe" ] && maxe=$n
@@ -57,7 +57,7 @@ done
 wait "$ping_pid"
 sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$NETNS_TMP/ping.log")
 recv=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$NETNS_TMP/ping.log")
-[ "$rot" -ge 3 ] || bad "only $rot rotations in 13 s (expected about 4)"
+[ "$rot" -ge 3 ] || bad "only $rot rotations in 14 s (expected about 4)"
 [ "$maxe" -le 3 ] || bad "entry relay had $maxe peers"
 [ "$maxx" -le 3 ] || bad "exit relay had $maxx peers"
 if [ -n "$sent" ] && [ -n "$recv" ] && [ "$rot" -gt 0 ]; then
@@ -74,10 +74,11 @@ fi
 order=$(grep -o -E "rotation: (entry|exit) relay" "$RUN/$CIF.rekey.log" | awk '{print $2}' | xargs)
 case "$order" in "exit entry"*) ;; *) bad "rotation order '$order'" ;; esac
 printf '%s\n' "$order" | grep -q "entry entry\|exit exit" && bad "rotation order '$order' (not exit, entry pairs)"
-grep -o "rotation [0-9]* of $CIF done: switched [0-9]* ms after start (exchanges [0-9/]* ms), CPU [0-9]* us" \
+grep -o "rotation [0-9]* of $CIF done: switched [0-9]* ms after start (exchanges [0-9/]* ms), CPU [0-9]* us; handshakes with the new key [0-9]* ms after start[^;]*" \
 	"$RUN/$CIF.rekey.log" | sed 's/^/figures: multihop client /'
 st=$(ip netns exec "$C" "$PQTUN" status --json "$CIF")
 [ "$(printf '%s' "$st" | grep -o '"post_quantum":true' | wc -l)" = 2 ] || bad "status does not show two PQ hops: $st"
+cp "$RUN/$CIF.rekey.log" "$NETNS_TMP/rekey-daemon.log" 2>/dev/null
 ip netns exec "$C" "$PQTUN" -q down "$CIF" || bad "down failed"
 sleep 0.2
 [ -n "$rpid" ] && [ -e "/proc/$rpid" ] && ! grep -q ') Z' "/proc/$rpid/stat" 2>/dev/null && bad "rotation process still runs after down"
@@ -85,4 +86,10 @@ left=$(tunnel_leftovers "$C" "$CIF")
 [ -z "$left" ] || bad "left behind after down: $left"
 
 [ $fail = 0 ] && echo "PASS: multihop PSK rotation ($rot rotations, two PSKs each time)"
+if [ $fail != 0 ]; then
+	echo "--- rotation log"; grep -v "KEM key generation" "$NETNS_TMP/rekey-daemon.log" | tail -20
+	echo "--- exit relay"; tail -12 "$NETNS_TMP/exit.log"
+	echo "--- entry relay"; tail -12 "$NETNS_TMP/entry.log"
+	echo "--- pings without answer"; grep "no answer" "$NETNS_TMP/ping.log" | awk '{ print $1, $NF }' | xargs
+fi
 exit $fail

@@ -120,7 +120,9 @@ int cmd_rekey(int argc, char **argv)
 	int rc = pqtun_rekey_once(iface, scale, failures, &rep, err, sizeof(err));
 	if (rc != 0)
 		return cli_failure("rekey", "%s%s", err, rc < 0 ? " (the tunnel keeps its current keys)" : "");
-	log_info("%s: new key and PSK(s) in use; switched %llu ms after start, CPU %llu us", iface,
-		 (unsigned long long)rep.switch_ms, (unsigned long long)rep.cpu_us);
+	log_info("%s: new key and PSK(s) in use; switched %llu ms after start, CPU %llu us, handshakes with the "
+		 "new key %llu ms after start (0 = none yet)",
+		 iface, (unsigned long long)rep.switch_ms, (unsigned long long)rep.cpu_us,
+		 (unsigned long long)rep.handshake_ms);
 	return PQTUN_EXIT_OK;
 }

@@ -1,7 +1,6 @@
 /* pqtun status: the post-quantum state of tunnels brought up by pqtun,
  * from the state file and the live WireGuard device. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +8,7 @@
 #include "cli/commands.h"
 #include "tunnel/ifname.h"
 #include "tunnel/netcfg.h"
+#include "tunnel/rekey.h"
 #include "tunnel/state.h"
 #include "tunnel/wgctl.h"
 #include "util/encoding.h"
@@ -54,12 +54,6 @@ static void time_text(char *out, size_t n, int64_t t)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* 1 if the rotation process recorded in the state still exists. */
-static int rekey_running(long pid)
-{
-	return pid > 0 && kill((pid_t)pid, 0) == 0;
-}
-
 /* "in 12 s (2026-...)" / "-" when no rotation is planned. */
 static void next_text(char *out, size_t n, const struct pqtun_state *st, int running, int64_t now)
 {
@@ -101,7 +95,7 @@ static void show(const char *iface, void *vctx)
 			has_psk[i] = -1, hs[i] = 0;
 
 	int64_t now = (int64_t)time(NULL);
-	int running = rekey_running(st.rekey_pid);
+	int running = pqtun_rekey_alive(st.rekey_pid);
 	int alarm = st.rekey_failures && st.rekey_failures >= (st.rekey_alert ? st.rekey_alert : 3);
 	if (c->json) {
 		printf("{\"interface\":");

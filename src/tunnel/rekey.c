@@ -105,6 +105,7 @@ struct rotation {
 	uint8_t cur_pub[32], new_pub[32];
 	int entry, exit;              /* hop indices, -1 if absent */
 	unsigned timeout_ms;
+	uint64_t cpu0;                /* process CPU time at the start (us) */
 	char *err;
 	size_t errlen;
 };
@@ -260,6 +261,105 @@ out:
 	return rc;
 }
 
+#define REKEY_HANDSHAKE_WAIT_MS 2000 /* how long the switch is watched */
+#define REKEY_NUDGE_AFTER_MS 1000    /* a hop still without handshake then is re-added */
+
+static int handshook_since(const struct pqtun_wg_peer *p, const struct timespec *t)
+{
+	return p->last_handshake_sec > (int64_t)t->tv_sec ||
+	       (p->last_handshake_sec == (int64_t)t->tv_sec && p->last_handshake_nsec >= (int64_t)t->tv_nsec);
+}
+
+/* Remove a peer and add it again as it is now (PSK, endpoint, keepalive,
+ * allowed IPs): a fresh peer initiates a handshake with the next packet
+ * instead of waiting for WireGuard's 5 s retry. */
+static int readd_peer(const char *iface, const struct pqtun_wg_peer *now, char *err, size_t errlen)
+{
+	struct pqtun_wg_device *rm = pqtun_wg_device_new(iface), *add = pqtun_wg_device_new(iface);
+	struct pqtun_wg_peer *a, *b;
+	int rc = -1;
+	if (!rm || !add || !(a = pqtun_wg_device_add_peer(rm)) || !(b = pqtun_wg_device_add_peer(add))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	a->flags = PQTUN_WGPEER_HAS_PUBLIC_KEY | PQTUN_WGPEER_REMOVE_ME;
+	memcpy(a->public_key, now->public_key, 32);
+	b->flags = PQTUN_WGPEER_HAS_PUBLIC_KEY | PQTUN_WGPEER_HAS_PRESHARED_KEY | PQTUN_WGPEER_HAS_KEEPALIVE |
+		   PQTUN_WGPEER_REPLACE_ALLOWEDIPS | (now->endpoint.addr.sa_family ? PQTUN_WGPEER_HAS_ENDPOINT : 0);
+	memcpy(b->public_key, now->public_key, 32);
+	memcpy(b->preshared_key, now->preshared_key, 32);
+	b->endpoint = now->endpoint;
+	b->persistent_keepalive = now->persistent_keepalive;
+	if (pqtun_wg_peer_copy_allowed_ips(b, now) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (pqtun_wg_set_device(rm, err, errlen) == 0 && pqtun_wg_set_device(add, err, errlen) == 0)
+		rc = 0;
+out:
+	pqtun_wg_device_free(rm);
+	pqtun_wg_device_free(add); /* wipes the PSK copy */
+	return rc;
+}
+
+/* Watch the switch: wait until every hop has completed a handshake with the
+ * new key (this needs traffic; an idle tunnel handshakes later, which is
+ * fine). A hop that has sent since the switch but still has no handshake
+ * after REKEY_NUDGE_AFTER_MS lost its handshake (e.g. the relay had not
+ * moved its addresses yet); it is re-added once so that it initiates again
+ * at once. Fills rep->handshake_ms (0 if not all hops handshook in time)
+ * and rep->nudged. Failures here are only logged: the new keys stay. */
+static void watch_switch(struct rotation *r, const struct timespec *switched, uint64_t t_start,
+			 struct pqtun_rekey_report *rep)
+{
+	uint64_t tx0[PQTUN_STATE_MAX_HOPS] = { 0 };
+	int nudged[PQTUN_STATE_MAX_HOPS] = { 0 }, have_tx0 = 0;
+	uint64_t t_switch = pqtun_now_ms();
+	for (;;) {
+		struct pqtun_wg_device *dev = NULL;
+		char e[PQTUN_WG_ERRLEN];
+		if (pqtun_wg_get_device(r->iface, &dev, e, sizeof(e)) < 0) {
+			log_warn("rotation: cannot read %s after the switch: %s", r->iface, e);
+			return;
+		}
+		size_t done = 0, sending = 0;
+		uint64_t elapsed = pqtun_now_ms() - t_switch;
+		for (size_t i = 0; i < r->st->n_hops; i++) {
+			uint8_t key[32];
+			const struct pqtun_wg_peer *p = NULL;
+			if (pqtun_key_from_base64(key, r->st->hops[i].relay_key) == 0)
+				p = pqtun_wg_device_find_peer(dev, key);
+			if (!p || handshook_since(p, switched)) {
+				done++;
+				continue;
+			}
+			if (have_tx0 && p->tx_bytes > tx0[i])
+				sending++;
+			if (!have_tx0)
+				tx0[i] = p->tx_bytes;
+			else if (!nudged[i] && elapsed >= REKEY_NUDGE_AFTER_MS && p->tx_bytes > tx0[i]) {
+				log_warn("rotation: no handshake with the %s relay %llu ms after the switch; re-adding the peer "
+					 "so it initiates again now",
+					 r->st->hops[i].role, (unsigned long long)elapsed);
+				if (readd_peer(r->iface, p, e, sizeof(e)) < 0)
+					log_warn("rotation: %s", e);
+				rep->nudged++;
+				nudged[i] = 1;
+			}
+		}
+		have_tx0 = 1;
+		pqtun_wg_device_free(dev);
+		if (done == r->st->n_hops) {
+			rep->handshake_ms = pqtun_now_ms() - t_start;
+			return;
+		}
+		/* an idle tunnel handshakes when it next sends: nothing to watch */
+		if (elapsed >= REKEY_HANDSHAKE_WAIT_MS || (elapsed >= REKEY_NUDGE_AFTER_MS && sending == 0))
+			return;
+		usleep(20000);
+	}
+}
+
 /* Checks and the rotation proper; r->st is loaded, the lock is held. */
 static int rotate(struct rotation *r, struct pqtun_rekey_report *rep, uint64_t t_start)
 {
@@ -326,12 +426,29 @@ static int rotate(struct rotation *r, struct pqtun_rekey_report *rep, uint64_t t
 		}
 	}
 	/* §8.4: the switch */
+	struct timespec switched;
+	clock_gettime(CLOCK_REALTIME, &switched);
 	if (switch_keys(r) < 0) {
 		if (r->entry >= 0)
 			entry_allowed(r, NULL);
 		return -1;
 	}
 	rep->switch_ms = pqtun_now_ms() - t_start;
+	rep->cpu_us = cpu_us_now() - r->cpu0; /* the rotation proper, without the watching */
+	/* Record the new key before watching, so that the state never lags
+	 * behind the device. */
+	int64_t now = (int64_t)time(NULL);
+	for (size_t i = 0; i < st->n_hops; i++) {
+		st->hops[i].negotiated = now;
+		st->hops[i].rotations++;
+		st->hops[i].last_error[0] = '\0';
+	}
+	pqtun_key_to_base64(st->ephemeral_key, r->new_pub);
+	st->rekey_failures = 0;
+	st->rekey_error[0] = '\0';
+	if (pqtun_state_save(st) < 0)
+		log_warn("rotation: cannot write the state of %s", r->iface);
+	watch_switch(r, &switched, t_start, rep);
 	return 0;
 }
 
@@ -350,6 +467,7 @@ int pqtun_rekey_once(const char *iface, double scale, unsigned failures, struct 
 		return lock == -2 ? 1 : -1;
 	}
 	r.iface = iface;
+	r.cpu0 = cpu0;
 	r.st = &st;
 	r.err = err;
 	r.errlen = errlen;
@@ -372,27 +490,18 @@ int pqtun_rekey_once(const char *iface, double scale, unsigned failures, struct 
 	else
 		rc = rotate(&r, rep, t0);
 
-	int64_t now = (int64_t)time(NULL);
-	if (rc == 0) {
-		for (size_t i = 0; i < st.n_hops; i++) {
-			st.hops[i].negotiated = now;
-			st.hops[i].rotations++;
-			st.hops[i].last_error[0] = '\0';
-		}
-		pqtun_key_to_base64(st.ephemeral_key, r.new_pub);
-		st.rekey_failures = 0;
-		st.rekey_error[0] = '\0';
-	} else {
+	if (rc != 0) { /* success was recorded right after the switch */
 		st.rekey_failures++;
 		snprintf(st.rekey_error, sizeof(st.rekey_error), "%s", err);
+		if (pqtun_state_save(&st) < 0)
+			log_warn("rotation: cannot write the state of %s", iface);
 	}
-	if (pqtun_state_save(&st) < 0)
-		log_warn("rotation: cannot write the state of %s", iface);
 	pqtun_state_free(&st);
 	pqtun_state_unlock(lock);
 	pqtun_wg_device_free(r.snap);
 	pqtun_secure_free(r.sec); /* wipes the new key and PSKs (kept only by WireGuard on success) */
-	rep->cpu_us = cpu_us_now() - cpu0;
+	if (rc != 0)
+		rep->cpu_us = cpu_us_now() - cpu0;
 	return rc;
 }
 
@@ -425,14 +534,14 @@ static int is_zombie(long pid)
 	return close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
 }
 
-static int alive(long pid)
+int pqtun_rekey_alive(long pid)
 {
 	return pid > 0 && kill((pid_t)pid, 0) == 0 && !is_zombie(pid) && is_pqtun_process(pid);
 }
 
 void pqtun_rekey_stop(long pid)
 {
-	if (pid <= 0 || pid == (long)getpid() || !alive(pid))
+	if (pid <= 0 || pid == (long)getpid() || !pqtun_rekey_alive(pid))
 		return;
 	log_info("stopping the PSK rotation process %ld", pid);
 	/* SIGTERM ends it at the next check (at the latest when a running
@@ -500,7 +609,7 @@ int pqtun_rekey_loop(const char *iface, unsigned interval_s, double scale, unsig
 			 iface);
 		return -1;
 	}
-	if (st.rekey_pid != (long)getpid() && alive(st.rekey_pid)) {
+	if (st.rekey_pid != (long)getpid() && pqtun_rekey_alive(st.rekey_pid)) {
 		snprintf(err, errlen, "a rotation process (pid %ld) already runs for %s", st.rekey_pid, iface);
 		pqtun_state_free(&st);
 		pqtun_state_unlock(lock);
@@ -541,9 +650,10 @@ int pqtun_rekey_loop(const char *iface, unsigned interval_s, double scale, unsig
 			done++;
 			delay = random_delay(interval_s, scale);
 			log_info("rotation %u of %s done: switched %llu ms after start (exchanges %llu/%llu ms), "
-				 "CPU %llu us; next in %llu ms",
+				 "CPU %llu us; handshakes with the new key %llu ms after start%s; next in %llu ms",
 				 done, iface, (unsigned long long)rep.switch_ms, (unsigned long long)rep.exchange_ms[0],
 				 (unsigned long long)rep.exchange_ms[1], (unsigned long long)rep.cpu_us,
+				 (unsigned long long)rep.handshake_ms, rep.nudged ? " (after re-adding a peer)" : "",
 				 (unsigned long long)delay);
 		} else {
 			failures++;

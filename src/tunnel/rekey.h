@@ -29,6 +29,9 @@ struct pqtun_rekey_report {
 	uint64_t exchange_ms[2]; /* per hop index as in the state (entry/single 0, exit 1) */
 	uint64_t switch_ms;      /* rotation start until the new key is set */
 	uint64_t cpu_us;         /* user + system CPU of this process for the rotation */
+	uint64_t handshake_ms;   /* rotation start until every hop handshook with the new
+	                          * key (watched for 2 s; 0 = not seen, e.g. no traffic) */
+	unsigned nudged;         /* peers re-added because their handshake was lost */
 };
 
 /* The test-only time scale from $PQTUN_REKEY_SCALE: 1 when unset, the value
@@ -68,6 +71,9 @@ int pqtun_rekey_loop(const char *iface, unsigned interval_s, double scale, unsig
  * to <state dir>/IFACE.rekey.log, and wait until it has registered in the
  * state. 0 or -1 with err (then no such process is left running). */
 int pqtun_rekey_spawn(const char *iface, unsigned interval_s, unsigned alert_after, char *err, size_t errlen);
+
+/* 1 if pid is a running (not exited) process of this pqtun program. */
+int pqtun_rekey_alive(long pid);
 
 /* Stop iface's rotation process recorded in st_pid if it is a pqtun
  * process still running (SIGTERM, SIGKILL after 2 s). */
