@@ -19,10 +19,13 @@
 #include <nghttp2/nghttp2.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pqtun/exchange.h"
@@ -46,6 +49,8 @@ struct policy_log {
 	int deny_parent_byte;      /* parent_pubkey[0] == this → PERMISSION_DENIED */
 	int fail_register_byte;    /* parent_pubkey[0] == this → UNAVAILABLE */
 	int slow_parent_byte;      /* parent_pubkey[0] == this → authorize sleeps 400 ms */
+	int gate_parent_byte;      /* parent_pubkey[0] == this → authorize waits for `gate` */
+	sem_t gate;
 };
 
 static struct policy_log plog;
@@ -62,6 +67,14 @@ static int t_authorize(void *ctx, const struct sockaddr *peer, socklen_t peer_le
 	(void)peer_len;
 	if (parent[0] == l->slow_parent_byte)
 		usleep(400 * 1000);
+	if (parent[0] == l->gate_parent_byte) {
+		/* Held until the test opens the gate (bounded, never hangs). */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 20;
+		while (sem_timedwait(&l->gate, &until) != 0 && errno == EINTR)
+			;
+	}
 	if (parent[0] == l->deny_parent_byte) {
 		snprintf(msg, msg_len, "parent key not allowed here");
 		return PQTUN_GRPC_PERMISSION_DENIED;
@@ -107,6 +120,8 @@ static int setup(void **state)
 	memset(&plog, 0, sizeof(plog));
 	pthread_mutex_init(&plog.lock, NULL);
 	plog.deny_parent_byte = 0xd0;
+	plog.gate_parent_byte = 0x5f;
+	sem_init(&plog.gate, 0, 0);
 	plog.fail_register_byte = 0xf0;
 	plog.slow_parent_byte = 0x5e;
 	memset(&cfg, 0, sizeof(cfg));
@@ -541,36 +556,48 @@ static void test_disabled_kem(void **state)
 	free(hqc);
 }
 
-static void *slow_call(void *arg)
+static atomic_int gated_calls_done;
+
+static void *gated_call(void *arg)
 {
 	int *status = arg;
 	size_t len;
 	struct grpc_call_result res;
-	uint8_t *frame = make_request(32, 32, 0x5e, 0, NULL, 0, 0, &len); /* authorize sleeps 400 ms */
+	uint8_t *frame = make_request(32, 32, 0x5f, 0, NULL, 0, 0, &len); /* authorize waits for the gate */
 	*status = call_raw(frame, len, NULL, 0, &res) == GRPC_CALL_OK ? res.status : -1;
 	grpc_call_result_free(&res);
 	free(frame);
+	atomic_fetch_add(&gated_calls_done, 1);
 	return NULL;
 }
 
 /* Two workers busy, two requests queued (max_queue 2): more requests are
- * refused with RESOURCE_EXHAUSTED at once instead of piling up. */
+ * refused with RESOURCE_EXHAUSTED at once instead of piling up. The busy
+ * workers are held by a gate rather than a sleep, so the outcome does not
+ * depend on how fast a loaded machine starts the seven calls. */
 static void test_queue_bound(void **state)
 {
 	(void)state;
 	pthread_t t[7];
 	int status[7];
+	atomic_store(&gated_calls_done, 0);
 	for (int i = 0; i < 7; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, slow_call, &status[i]), 0);
+		assert_int_equal(pthread_create(&t[i], NULL, gated_call, &status[i]), 0);
+	/* The three that find no room are answered while the gate is shut. */
+	uint64_t deadline = pqtun_now_ms() + 15000;
+	while (atomic_load(&gated_calls_done) < 3 && pqtun_ms_until(deadline) > 0)
+		usleep(10 * 1000);
+	assert_int_equal(atomic_load(&gated_calls_done), 3);
+	for (int i = 0; i < 4; i++)
+		sem_post(&plog.gate);
 	int ok = 0, busy = 0;
 	for (int i = 0; i < 7; i++) {
 		pthread_join(t[i], NULL);
 		ok += status[i] == 0;
 		busy += status[i] == PQTUN_GRPC_RESOURCE_EXHAUSTED;
 	}
-	assert_int_equal(ok + busy, 7);
-	assert_true(ok >= 4);   /* 2 running + 2 queued at the peak */
-	assert_true(busy >= 1);
+	assert_int_equal(ok, 4);   /* 2 running + 2 queued */
+	assert_int_equal(busy, 3);
 	assert_relay_serves();
 }
 
