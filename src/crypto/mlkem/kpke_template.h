@@ -10,6 +10,7 @@
  *   KPKE_NOISE1(mlkem_poly *, const uint8_t seed[32], uint8_t nonce),
  *   KPKE_FROMBYTES(mlkem_poly *, const uint8_t[384]), KPKE_TOBYTES(uint8_t[384], const mlkem_poly *),
  *   KPKE_RANGE_CHECK(mlkem_poly *scratch, const uint8_t[384]) (1 if all 12-bit values < q),
+ *   KPKE_COMPRESS_DU(uint8_t[352], const mlkem_poly *) (ByteEncode11(Compress11)),
  * all with the contracts of the portable versions, and KPKE_NAME(x) to name
  * the entry points (keygen, encrypt, encrypt_with_matrix, decrypt,
  * ek_in_range). Every secret intermediate is wiped before return. */
@@ -87,7 +88,7 @@ static void KPKE_NAME(encrypt_with_matrix)(uint8_t c[MLKEM_CT_BYTES],
 		KPKE_INVNTT(&u);
 		mlkem_poly_add(&u, &u, &e1.v[i]);
 		mlkem_poly_reduce(&u);
-		mlkem_poly_compress_du(c + i * MLKEM_POLYCOMP_DU_BYTES, &u);
+		KPKE_COMPRESS_DU(c + i * MLKEM_POLYCOMP_DU_BYTES, &u);
 	}
 	KPKE_BASEMUL_ACC(&v, &t_hat, &y, &y_cache);
 	KPKE_INVNTT(&v);

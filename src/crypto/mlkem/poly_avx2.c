@@ -68,3 +68,46 @@ void mlkem_poly_tobytes_avx2(uint8_t r[MLKEM_POLYBYTES], const mlkem_poly *a)
 		}
 	}
 }
+
+/* ByteEncode11(Compress11(x)) of 8 coefficients in [0, q), one per 32-bit
+ * lane of x: the 11 bytes in the low bytes of the result (the rest zero).
+ * Same arithmetic as mlkem_compress11 (64-bit products, no division). */
+static inline __m128i compress11_8(__m256i x)
+{
+	const __m256i mul = _mm256_set1_epi64x(161271), m11 = _mm256_set1_epi64x(0x7ff);
+	__m256i t = _mm256_add_epi32(_mm256_slli_epi32(x, 11), _mm256_set1_epi32(MLKEM_Q / 2));
+	/* Values 0, 2, 4, 6 and 1, 3, 5, 7, each in a 64-bit lane. */
+	__m256i even = _mm256_and_si256(_mm256_srli_epi64(_mm256_mul_epu32(t, mul), 29), m11);
+	__m256i odd = _mm256_and_si256(
+		_mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(t, 32), mul), 29), m11);
+	/* 22-bit pairs, then 44-bit quads in 64-bit lanes 0 (values 0..3)
+	 * and 2 (values 4..7). */
+	__m256i w = _mm256_or_si256(even, _mm256_slli_epi64(odd, 11));
+	w = _mm256_or_si256(w, _mm256_slli_epi64(_mm256_bsrli_epi128(w, 8), 22));
+	__m128i p = _mm256_castsi256_si128(_mm256_permute4x64_epi64(w, 0x08)); /* [A, B] */
+	/* 88 bits A | B << 44: low word A | B << 44, high word B >> 20. */
+	__m128i lo = _mm_sllv_epi64(p, _mm_set_epi64x(44, 0));
+	__m128i hi = _mm_srlv_epi64(p, _mm_set_epi64x(20, 64));
+	return _mm_blend_epi32(_mm_or_si128(lo, _mm_srli_si128(lo, 8)), hi, 0x0c);
+}
+
+void mlkem_poly_compress_du_avx2(uint8_t r[MLKEM_POLYCOMP_DU_BYTES], const mlkem_poly *a)
+{
+	const __m256i q = _mm256_set1_epi16(MLKEM_Q);
+	for (unsigned int i = 0; i < MLKEM_N / 16; i++) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)&a->c[16 * i]);
+		v = _mm256_add_epi16(v, _mm256_and_si256(_mm256_srai_epi16(v, 15), q));
+		__m128i b0 = compress11_8(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(v)));
+		__m128i b1 = compress11_8(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1)));
+		uint8_t *o = r + 22 * i;
+		/* 16-byte stores; the next store overwrites the 5 zero bytes. */
+		_mm_storeu_si128((__m128i *)o, b0);
+		if (i + 1 < MLKEM_N / 16) {
+			_mm_storeu_si128((__m128i *)(o + 11), b1);
+		} else { /* the last group must not write past r */
+			uint8_t last[16];
+			_mm_storeu_si128((__m128i *)last, b1);
+			memcpy(o + 11, last, 11);
+		}
+	}
+}

@@ -14,4 +14,8 @@ int mlkem_poly_frombytes_avx2(mlkem_poly *r, const uint8_t a[MLKEM_POLYBYTES]);
 /* ByteEncode12 of coefficients in (-q, q) (as mlkem_poly_tobytes). */
 void mlkem_poly_tobytes_avx2(uint8_t r[MLKEM_POLYBYTES], const mlkem_poly *a);
 
+/* ByteEncode11(Compress11(a)) of coefficients in (-q, q) (as
+ * mlkem_poly_compress_du): 352 bytes. */
+void mlkem_poly_compress_du_avx2(uint8_t r[MLKEM_POLYCOMP_DU_BYTES], const mlkem_poly *a);
+
 #endif
