@@ -24,91 +24,174 @@ static inline uint64_t rol64(uint64_t v, unsigned int n)
 	return (v << n) | (v >> ((64 - n) & 63));
 }
 
-/* One round from state S into state T (theta, rho+pi, chi, iota), one
- * output row at a time so only a few lanes are live at once; rounds
- * alternate between two state copies. B[x] of row y is
- * rol(S[x', y'] ^ D[x'], r[x', y']) with (x, y) = (y', 2x' + 3y'). */
-#define KECCAK_ROUND_RW(S, T, rc) do {\
-	uint64_t C0 = S[0] ^ S[5] ^ S[10] ^ S[15] ^ S[20];\
-	uint64_t C1 = S[1] ^ S[6] ^ S[11] ^ S[16] ^ S[21];\
-	uint64_t C2 = S[2] ^ S[7] ^ S[12] ^ S[17] ^ S[22];\
-	uint64_t C3 = S[3] ^ S[8] ^ S[13] ^ S[18] ^ S[23];\
-	uint64_t C4 = S[4] ^ S[9] ^ S[14] ^ S[19] ^ S[24];\
-	uint64_t D0 = C4 ^ rol64(C1, 1);\
-	uint64_t D1 = C0 ^ rol64(C2, 1);\
-	uint64_t D2 = C1 ^ rol64(C3, 1);\
-	uint64_t D3 = C2 ^ rol64(C4, 1);\
-	uint64_t D4 = C3 ^ rol64(C0, 1);\
-	{\
-		uint64_t B0 = S[0] ^ D0;\
-		uint64_t B1 = rol64(S[6] ^ D1, 44);\
-		uint64_t B2 = rol64(S[12] ^ D2, 43);\
-		uint64_t B3 = rol64(S[18] ^ D3, 21);\
-		uint64_t B4 = rol64(S[24] ^ D4, 14);\
-		T[0] = B0 ^ (~B1 & B2) ^ (rc);\
-		T[1] = B1 ^ (~B2 & B3);\
-		T[2] = B2 ^ (~B3 & B4);\
-		T[3] = B3 ^ (~B4 & B0);\
-		T[4] = B4 ^ (~B0 & B1);\
-	}\
-	{\
-		uint64_t B0 = rol64(S[3] ^ D3, 28);\
-		uint64_t B1 = rol64(S[9] ^ D4, 20);\
-		uint64_t B2 = rol64(S[10] ^ D0, 3);\
-		uint64_t B3 = rol64(S[16] ^ D1, 45);\
-		uint64_t B4 = rol64(S[22] ^ D2, 61);\
-		T[5] = B0 ^ (~B1 & B2);\
-		T[6] = B1 ^ (~B2 & B3);\
-		T[7] = B2 ^ (~B3 & B4);\
-		T[8] = B3 ^ (~B4 & B0);\
-		T[9] = B4 ^ (~B0 & B1);\
-	}\
-	{\
-		uint64_t B0 = rol64(S[1] ^ D1, 1);\
-		uint64_t B1 = rol64(S[7] ^ D2, 6);\
-		uint64_t B2 = rol64(S[13] ^ D3, 25);\
-		uint64_t B3 = rol64(S[19] ^ D4, 8);\
-		uint64_t B4 = rol64(S[20] ^ D0, 18);\
-		T[10] = B0 ^ (~B1 & B2);\
-		T[11] = B1 ^ (~B2 & B3);\
-		T[12] = B2 ^ (~B3 & B4);\
-		T[13] = B3 ^ (~B4 & B0);\
-		T[14] = B4 ^ (~B0 & B1);\
-	}\
-	{\
-		uint64_t B0 = rol64(S[4] ^ D4, 27);\
-		uint64_t B1 = rol64(S[5] ^ D0, 36);\
-		uint64_t B2 = rol64(S[11] ^ D1, 10);\
-		uint64_t B3 = rol64(S[17] ^ D2, 15);\
-		uint64_t B4 = rol64(S[23] ^ D3, 56);\
-		T[15] = B0 ^ (~B1 & B2);\
-		T[16] = B1 ^ (~B2 & B3);\
-		T[17] = B2 ^ (~B3 & B4);\
-		T[18] = B3 ^ (~B4 & B0);\
-		T[19] = B4 ^ (~B0 & B1);\
-	}\
-	{\
-		uint64_t B0 = rol64(S[2] ^ D2, 62);\
-		uint64_t B1 = rol64(S[8] ^ D3, 55);\
-		uint64_t B2 = rol64(S[14] ^ D4, 39);\
-		uint64_t B3 = rol64(S[15] ^ D0, 41);\
-		uint64_t B4 = rol64(S[21] ^ D1, 2);\
-		T[20] = B0 ^ (~B1 & B2);\
-		T[21] = B1 ^ (~B2 & B3);\
-		T[22] = B2 ^ (~B3 & B4);\
-		T[23] = B3 ^ (~B4 & B0);\
-		T[24] = B4 ^ (~B0 & B1);\
-	}\
+/* One round from the lanes a0..a24 into e0..e24 (and back), one output
+ * row at a time: B[x] of row y is rol(A[x', y'] ^ D[x'], r[x', y']) with
+ * (x, y) = (y', 2x' + 3y'). The lanes are separate local variables (not
+ * arrays) so the compiler keeps as many as it can in registers. */
+#define KECCAK_ROUND_AE(rc) do {           \
+	uint64_t C0 = a0 ^ a5 ^ a10 ^ a15 ^ a20;   \
+	uint64_t C1 = a1 ^ a6 ^ a11 ^ a16 ^ a21;   \
+	uint64_t C2 = a2 ^ a7 ^ a12 ^ a17 ^ a22;   \
+	uint64_t C3 = a3 ^ a8 ^ a13 ^ a18 ^ a23;   \
+	uint64_t C4 = a4 ^ a9 ^ a14 ^ a19 ^ a24;   \
+	uint64_t D0 = C4 ^ rol64(C1, 1);           \
+	uint64_t D1 = C0 ^ rol64(C2, 1);           \
+	uint64_t D2 = C1 ^ rol64(C3, 1);           \
+	uint64_t D3 = C2 ^ rol64(C4, 1);           \
+	uint64_t D4 = C3 ^ rol64(C0, 1);           \
+	{                                          \
+		uint64_t B0 = a0 ^ D0;             \
+		uint64_t B1 = rol64(a6 ^ D1, 44);  \
+		uint64_t B2 = rol64(a12 ^ D2, 43); \
+		uint64_t B3 = rol64(a18 ^ D3, 21); \
+		uint64_t B4 = rol64(a24 ^ D4, 14); \
+		e0 = B0 ^ (~B1 & B2) ^ (rc);       \
+		e1 = B1 ^ (~B2 & B3);              \
+		e2 = B2 ^ (~B3 & B4);              \
+		e3 = B3 ^ (~B4 & B0);              \
+		e4 = B4 ^ (~B0 & B1);              \
+	}                                          \
+	{                                          \
+		uint64_t B0 = rol64(a3 ^ D3, 28);  \
+		uint64_t B1 = rol64(a9 ^ D4, 20);  \
+		uint64_t B2 = rol64(a10 ^ D0, 3);  \
+		uint64_t B3 = rol64(a16 ^ D1, 45); \
+		uint64_t B4 = rol64(a22 ^ D2, 61); \
+		e5 = B0 ^ (~B1 & B2);              \
+		e6 = B1 ^ (~B2 & B3);              \
+		e7 = B2 ^ (~B3 & B4);              \
+		e8 = B3 ^ (~B4 & B0);              \
+		e9 = B4 ^ (~B0 & B1);              \
+	}                                          \
+	{                                          \
+		uint64_t B0 = rol64(a1 ^ D1, 1);   \
+		uint64_t B1 = rol64(a7 ^ D2, 6);   \
+		uint64_t B2 = rol64(a13 ^ D3, 25); \
+		uint64_t B3 = rol64(a19 ^ D4, 8);  \
+		uint64_t B4 = rol64(a20 ^ D0, 18); \
+		e10 = B0 ^ (~B1 & B2);             \
+		e11 = B1 ^ (~B2 & B3);             \
+		e12 = B2 ^ (~B3 & B4);             \
+		e13 = B3 ^ (~B4 & B0);             \
+		e14 = B4 ^ (~B0 & B1);             \
+	}                                          \
+	{                                          \
+		uint64_t B0 = rol64(a4 ^ D4, 27);  \
+		uint64_t B1 = rol64(a5 ^ D0, 36);  \
+		uint64_t B2 = rol64(a11 ^ D1, 10); \
+		uint64_t B3 = rol64(a17 ^ D2, 15); \
+		uint64_t B4 = rol64(a23 ^ D3, 56); \
+		e15 = B0 ^ (~B1 & B2);             \
+		e16 = B1 ^ (~B2 & B3);             \
+		e17 = B2 ^ (~B3 & B4);             \
+		e18 = B3 ^ (~B4 & B0);             \
+		e19 = B4 ^ (~B0 & B1);             \
+	}                                          \
+	{                                          \
+		uint64_t B0 = rol64(a2 ^ D2, 62);  \
+		uint64_t B1 = rol64(a8 ^ D3, 55);  \
+		uint64_t B2 = rol64(a14 ^ D4, 39); \
+		uint64_t B3 = rol64(a15 ^ D0, 41); \
+		uint64_t B4 = rol64(a21 ^ D1, 2);  \
+		e20 = B0 ^ (~B1 & B2);             \
+		e21 = B1 ^ (~B2 & B3);             \
+		e22 = B2 ^ (~B3 & B4);             \
+		e23 = B3 ^ (~B4 & B0);             \
+		e24 = B4 ^ (~B0 & B1);             \
+	}                                          \
+} while (0)
+
+#define KECCAK_ROUND_EA(rc) do {           \
+	uint64_t C0 = e0 ^ e5 ^ e10 ^ e15 ^ e20;   \
+	uint64_t C1 = e1 ^ e6 ^ e11 ^ e16 ^ e21;   \
+	uint64_t C2 = e2 ^ e7 ^ e12 ^ e17 ^ e22;   \
+	uint64_t C3 = e3 ^ e8 ^ e13 ^ e18 ^ e23;   \
+	uint64_t C4 = e4 ^ e9 ^ e14 ^ e19 ^ e24;   \
+	uint64_t D0 = C4 ^ rol64(C1, 1);           \
+	uint64_t D1 = C0 ^ rol64(C2, 1);           \
+	uint64_t D2 = C1 ^ rol64(C3, 1);           \
+	uint64_t D3 = C2 ^ rol64(C4, 1);           \
+	uint64_t D4 = C3 ^ rol64(C0, 1);           \
+	{                                          \
+		uint64_t B0 = e0 ^ D0;             \
+		uint64_t B1 = rol64(e6 ^ D1, 44);  \
+		uint64_t B2 = rol64(e12 ^ D2, 43); \
+		uint64_t B3 = rol64(e18 ^ D3, 21); \
+		uint64_t B4 = rol64(e24 ^ D4, 14); \
+		a0 = B0 ^ (~B1 & B2) ^ (rc);       \
+		a1 = B1 ^ (~B2 & B3);              \
+		a2 = B2 ^ (~B3 & B4);              \
+		a3 = B3 ^ (~B4 & B0);              \
+		a4 = B4 ^ (~B0 & B1);              \
+	}                                          \
+	{                                          \
+		uint64_t B0 = rol64(e3 ^ D3, 28);  \
+		uint64_t B1 = rol64(e9 ^ D4, 20);  \
+		uint64_t B2 = rol64(e10 ^ D0, 3);  \
+		uint64_t B3 = rol64(e16 ^ D1, 45); \
+		uint64_t B4 = rol64(e22 ^ D2, 61); \
+		a5 = B0 ^ (~B1 & B2);              \
+		a6 = B1 ^ (~B2 & B3);              \
+		a7 = B2 ^ (~B3 & B4);              \
+		a8 = B3 ^ (~B4 & B0);              \
+		a9 = B4 ^ (~B0 & B1);              \
+	}                                          \
+	{                                          \
+		uint64_t B0 = rol64(e1 ^ D1, 1);   \
+		uint64_t B1 = rol64(e7 ^ D2, 6);   \
+		uint64_t B2 = rol64(e13 ^ D3, 25); \
+		uint64_t B3 = rol64(e19 ^ D4, 8);  \
+		uint64_t B4 = rol64(e20 ^ D0, 18); \
+		a10 = B0 ^ (~B1 & B2);             \
+		a11 = B1 ^ (~B2 & B3);             \
+		a12 = B2 ^ (~B3 & B4);             \
+		a13 = B3 ^ (~B4 & B0);             \
+		a14 = B4 ^ (~B0 & B1);             \
+	}                                          \
+	{                                          \
+		uint64_t B0 = rol64(e4 ^ D4, 27);  \
+		uint64_t B1 = rol64(e5 ^ D0, 36);  \
+		uint64_t B2 = rol64(e11 ^ D1, 10); \
+		uint64_t B3 = rol64(e17 ^ D2, 15); \
+		uint64_t B4 = rol64(e23 ^ D3, 56); \
+		a15 = B0 ^ (~B1 & B2);             \
+		a16 = B1 ^ (~B2 & B3);             \
+		a17 = B2 ^ (~B3 & B4);             \
+		a18 = B3 ^ (~B4 & B0);             \
+		a19 = B4 ^ (~B0 & B1);             \
+	}                                          \
+	{                                          \
+		uint64_t B0 = rol64(e2 ^ D2, 62);  \
+		uint64_t B1 = rol64(e8 ^ D3, 55);  \
+		uint64_t B2 = rol64(e14 ^ D4, 39); \
+		uint64_t B3 = rol64(e15 ^ D0, 41); \
+		uint64_t B4 = rol64(e21 ^ D1, 2);  \
+		a20 = B0 ^ (~B1 & B2);             \
+		a21 = B1 ^ (~B2 & B3);             \
+		a22 = B2 ^ (~B3 & B4);             \
+		a23 = B3 ^ (~B4 & B0);             \
+		a24 = B4 ^ (~B0 & B1);             \
+	}                                          \
 } while (0)
 
 #define KECCAK_PERMUTE_BODY(s) do {                                           \
-	uint64_t A[25], E[25];                                                \
-	memcpy(A, s, sizeof(A));                                              \
+	uint64_t a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3], a4 = s[4];       \
+	uint64_t a5 = s[5], a6 = s[6], a7 = s[7], a8 = s[8], a9 = s[9];       \
+	uint64_t a10 = s[10], a11 = s[11], a12 = s[12], a13 = s[13];          \
+	uint64_t a14 = s[14], a15 = s[15], a16 = s[16], a17 = s[17];          \
+	uint64_t a18 = s[18], a19 = s[19], a20 = s[20], a21 = s[21];          \
+	uint64_t a22 = s[22], a23 = s[23], a24 = s[24];                       \
+	uint64_t e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12;      \
+	uint64_t e13, e14, e15, e16, e17, e18, e19, e20, e21, e22, e23, e24; \
 	for (int r = 0; r < 24; r += 2) {                                     \
-		KECCAK_ROUND_RW(A, E, round_constants[r]);                    \
-		KECCAK_ROUND_RW(E, A, round_constants[r + 1]);                \
+		KECCAK_ROUND_AE(round_constants[r]);                          \
+		KECCAK_ROUND_EA(round_constants[r + 1]);                      \
 	}                                                                     \
-	memcpy(s, A, sizeof(A));                                              \
+	s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4;                \
+	s[5] = a5; s[6] = a6; s[7] = a7; s[8] = a8; s[9] = a9;                \
+	s[10] = a10; s[11] = a11; s[12] = a12; s[13] = a13; s[14] = a14;      \
+	s[15] = a15; s[16] = a16; s[17] = a17; s[18] = a18; s[19] = a19;      \
+	s[20] = a20; s[21] = a21; s[22] = a22; s[23] = a23; s[24] = a24;      \
 } while (0)
 
 static void permute_generic(uint64_t s[25])
