@@ -32,6 +32,17 @@ relay_peers() { netns_wg "$R" show "$RIF" peers | wc -l; }
 # CPU time of all threads of a process in microseconds (schedstat: ns)
 cpu_us() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s / 1000 }'; }
 state_val() { sed -n "s/^$1 //p" "$RUN/$CIF.state" 2>/dev/null; }
+# "KEY CLIENT_PSK RELAY_PSK" read under the rotation lock, so that no
+# rotation changes the key between the three reads
+snap() {
+	flock "$RUN/$CIF.lock" bash -c '
+		k=$(ip netns exec "$1" wg show "$2" public-key)
+		c=$(ip netns exec "$1" wg show "$2" preshared-keys | awk -v p="$3" "\$1 == p { print \$2 }")
+		r=$(ip netns exec "$4" wg show "$5" preshared-keys | awk -v p="$k" "\$1 == p { print \$2 }")
+		echo "$k $c $r"' _ "$C" "$CIF" "$rpub" "$R" "$RIF"
+}
+# the client's and the relay's PSK for the current key are the same
+same_psk() { set -- $(snap); [ -n "${2:-}" ] && [ "$2" != "(none)" ] && [ "$2" = "${3:-}" ]; }
 
 # Intervals below the minimum are refused before anything is set up.
 sed 's/^\[Interface\]$/[Interface]\nRekeyInterval = 10/' "$NETNS_TMP/$CIF.conf" >"$NETNS_TMP/short.conf"
@@ -63,9 +74,8 @@ while [ "$(date +%s)" -lt $t_end ]; do
 	k=$(pubkey)
 	[ -n "$k" ] && [ "$k" != "$key" ] || continue
 	rot=$((rot + 1))
-	key=$k
-	cpsk=$(tunnel_psk_of "$C" "$CIF" "$rpub")
-	rpsk=$(tunnel_psk_of "$R" "$RIF" "$key")
+	set -- $(snap)
+	key=$1 cpsk=${2:-} rpsk=${3:-}
 	[ -n "$cpsk" ] && [ "$cpsk" != "(none)" ] || bad "rotation $rot: client has no PSK"
 	[ "$cpsk" = "$rpsk" ] || bad "rotation $rot: PSK differs: client $cpsk relay $rpsk"
 	case " $keys " in *" $key "*) bad "rotation $rot: key $key used before" ;; esac
@@ -116,7 +126,7 @@ echo "figures: relay idle CPU $((base1 - base0)) us in $((bt1 - bt0)) ms; relay 
 [ "${fails:-0}" -ge 2 ] || bad "no failed rotations recorded with the relay silent (failures '$fails')"
 k2=$(pubkey)
 [ "$k2" = "$key" ] || bad "key changed while the relay was silent"
-[ "$(tunnel_psk_of "$C" "$CIF" "$rpub")" = "$(tunnel_psk_of "$R" "$RIF" "$key")" ] || bad "PSK mismatch while the relay was silent"
+same_psk || bad "PSK mismatch while the relay was silent"
 ip netns exec "$C" ping -n -c 3 -i 0.2 -W 2 10.64.0.1 >/dev/null || bad "tunnel broken while the relay was silent"
 ip netns exec "$C" "$PQTUN" status "$CIF" | grep -q "ROTATION FAILING" || bad "status does not report the failing rotation"
 grep -q "PSK ROTATION OF $CIF FAILING" "$RUN/$CIF.rekey.log" || bad "failures not logged loudly"
@@ -128,7 +138,7 @@ while [ "$(pubkey)" = "$key" ] && [ $n -lt 150 ]; do
 done
 key=$(pubkey)
 [ "$key" != "$k2" ] || bad "rotation did not resume after the relay came back"
-[ "$(tunnel_psk_of "$C" "$CIF" "$rpub")" = "$(tunnel_psk_of "$R" "$RIF" "$key")" ] || bad "PSK mismatch after resuming"
+same_psk || bad "PSK mismatch after resuming"
 n=0
 while [ "$(state_val rekey_failures)" != 0 ] && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
 [ "$(state_val rekey_failures)" = 0 ] || bad "failure count not reset after a success"
@@ -163,7 +173,7 @@ ip netns exec "$C" "$PQTUN" rekey "$CIF" 2>"$NETNS_TMP/rekey1.log" || bad "pqtun
 echo "figures: one-shot 'pqtun rekey' took $(($(date +%s%3N) - t0)) ms ($(grep -o 'switched.*' "$NETNS_TMP/rekey1.log"))"
 k=$(pubkey)
 [ "$k" != "$key" ] || bad "pqtun rekey did not change the key"
-[ "$(tunnel_psk_of "$C" "$CIF" "$rpub")" = "$(tunnel_psk_of "$R" "$RIF" "$k")" ] || bad "PSK mismatch after pqtun rekey"
+same_psk || bad "PSK mismatch after pqtun rekey"
 ip netns exec "$C" ping -n -c 2 -i 0.2 -W 2 10.64.0.1 >/dev/null || bad "no traffic after pqtun rekey"
 ip netns exec "$C" "$PQTUN" rekey nosuch0 2>/dev/null && bad "rekey of an unknown tunnel succeeded"
 [ "$(relay_peers)" -le 3 ] || bad "relay has $(relay_peers) peers at the end"

@@ -24,6 +24,15 @@ fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 pubkey() { ip netns exec "$C" wg show "$CIF" public-key 2>/dev/null; }
 peers_of() { netns_wg "$1" show "$2" peers | wc -l; }
+# "KEY C-E E-C C-X X-C" (PSKs client/entry and client/exit, each as seen by
+# both sides) read under the rotation lock, so no rotation interleaves
+snap() {
+	flock "$RUN/$CIF.lock" bash -c '
+		psk() { ip netns exec "$1" wg show "$2" preshared-keys | awk -v p="$3" "\$1 == p { print \$2 }"; }
+		k=$(ip netns exec "$1" wg show "$2" public-key)
+		echo "$k $(psk "$1" "$2" "$3") $(psk "$4" "$5" "$k") $(psk "$1" "$2" "$6") $(psk "$7" "$8" "$k")"
+	' _ "$C" "$CIF" "$epub" "$E" "$EIF" "$xpub" "$X" "$XIF"
+}
 
 sed -i 's/^\[Interface\]$/[Interface]\nRekeyInterval = 30/' "$NETNS_TMP/$CIF.conf"
 if ! ip netns exec "$C" "$PQTUN" -q up --timeout-scale 0.5 --max-attempts 2 "$NETNS_TMP/$CIF.conf"; then
@@ -42,9 +51,8 @@ while [ "$(date +%s)" -lt $t_end ]; do
 	k=$(pubkey)
 	[ -n "$k" ] && [ "$k" != "$key" ] || continue
 	rot=$((rot + 1))
-	key=$k
-	c_e=$(tunnel_psk_of "$C" "$CIF" "$epub"); e_c=$(tunnel_psk_of "$E" "$EIF" "$key")
-	c_x=$(tunnel_psk_of "$C" "$CIF" "$xpub"); x_c=$(tunnel_psk_of "$X" "$XIF" "$key")
+	set -- $(snap)
+	key=$1 c_e=${2:-} e_c=${3:-} c_x=${4:-} x_c=${5:-}
 	[ -n "$c_e" ] && [ "$c_e" != "(none)" ] && [ "$c_e" = "$e_c" ] || bad "rotation $rot: entry PSK client '$c_e' relay '$e_c'"
 	[ -n "$c_x" ] && [ "$c_x" != "(none)" ] && [ "$c_x" = "$x_c" ] || bad "rotation $rot: exit PSK client '$c_x' relay '$x_c'"
 	[ "$c_e" != "$c_x" ] || bad "rotation $rot: entry and exit PSK are the same"
