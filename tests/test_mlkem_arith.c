@@ -279,6 +279,28 @@ static void test_compress_du_avx2(void **state)
 #endif
 }
 
+/* AVX2 Decompress11(ByteDecode11) equals the portable one on random
+ * bytes, all-ones and all-zero inputs. */
+static void test_decompress_du_avx2(void **state)
+{
+	(void)state;
+#ifdef PQTUN_HAVE_X86_64
+	if (!pqtun_cpu_has_avx2()) {
+		print_message("# no AVX2, skipped\n");
+		return;
+	}
+	uint8_t in[MLKEM_POLYCOMP_DU_BYTES];
+	mlkem_poly a, b;
+	for (int round = 0; round < 3000; round++) {
+		for (size_t i = 0; i < sizeof(in); i++)
+			in[i] = round == 0 ? 0xff : round == 1 ? 0 : (uint8_t)rnd32();
+		mlkem_poly_decompress_du(&a, in);
+		mlkem_poly_decompress_du_avx2(&b, in);
+		assert_memory_equal(a.c, b.c, sizeof(a.c));
+	}
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_rej_avx2),
 		cmocka_unit_test(test_bytes12_avx2),
 		cmocka_unit_test(test_compress_du_avx2),
+		cmocka_unit_test(test_decompress_du_avx2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

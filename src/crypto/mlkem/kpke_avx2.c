@@ -144,6 +144,7 @@ static inline void frombytes_avx2(mlkem_poly *r, const uint8_t a[MLKEM_POLYBYTES
 #define KPKE_FROMBYTES frombytes_avx2
 #define KPKE_TOBYTES mlkem_poly_tobytes_avx2
 #define KPKE_COMPRESS_DU mlkem_poly_compress_du_avx2
+#define KPKE_DECOMPRESS_DU mlkem_poly_decompress_du_avx2
 #define KPKE_RANGE_CHECK mlkem_poly_frombytes_avx2
 #define KPKE_NTT ntt_poly_avx2
 #define KPKE_INVNTT invntt_poly_avx2

@@ -69,6 +69,7 @@ static inline int range_check_portable(mlkem_poly *scratch, const uint8_t a[MLKE
 #define KPKE_FROMBYTES mlkem_poly_frombytes
 #define KPKE_TOBYTES mlkem_poly_tobytes
 #define KPKE_COMPRESS_DU mlkem_poly_compress_du
+#define KPKE_DECOMPRESS_DU mlkem_poly_decompress_du
 #define KPKE_RANGE_CHECK range_check_portable
 #define KPKE_NTT ntt_poly_portable
 #define KPKE_INVNTT invntt_poly_portable

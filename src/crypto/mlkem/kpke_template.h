@@ -11,6 +11,7 @@
  *   KPKE_FROMBYTES(mlkem_poly *, const uint8_t[384]), KPKE_TOBYTES(uint8_t[384], const mlkem_poly *),
  *   KPKE_RANGE_CHECK(mlkem_poly *scratch, const uint8_t[384]) (1 if all 12-bit values < q),
  *   KPKE_COMPRESS_DU(uint8_t[352], const mlkem_poly *) (ByteEncode11(Compress11)),
+ *   KPKE_DECOMPRESS_DU(mlkem_poly *, const uint8_t[352]) (Decompress11(ByteDecode11)),
  * all with the contracts of the portable versions, and KPKE_NAME(x) to name
  * the entry points (keygen, encrypt, encrypt_with_matrix, decrypt,
  * ek_in_range). Every secret intermediate is wiped before return. */
@@ -123,7 +124,7 @@ static void KPKE_NAME(decrypt)(uint8_t m[MLKEM_SYMBYTES], const uint8_t dk_pke[M
 	mlkem_poly v, w;
 
 	for (unsigned int i = 0; i < MLKEM_K; i++) {
-		mlkem_poly_decompress_du(&u.v[i], c + i * MLKEM_POLYCOMP_DU_BYTES);
+		KPKE_DECOMPRESS_DU(&u.v[i], c + i * MLKEM_POLYCOMP_DU_BYTES);
 		KPKE_NTT(&u.v[i]);
 		KPKE_FROMBYTES(&s_hat.v[i], dk_pke + i * MLKEM_POLYBYTES);
 	}

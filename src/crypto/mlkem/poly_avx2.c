@@ -111,3 +111,36 @@ void mlkem_poly_compress_du_avx2(uint8_t r[MLKEM_POLYCOMP_DU_BYTES], const mlkem
 		}
 	}
 }
+
+/* The 8 11-bit values of the 11-byte group at g (g[0..15] readable), one
+ * per 32-bit lane: each lane gathers the 4 bytes holding its value and
+ * shifts it down. */
+static inline __m256i decode11_8(const uint8_t *g)
+{
+	const __m256i gather = _mm256_setr_epi8(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 4, 5, 6, 7,
+						5, 6, 7, 8, 6, 7, 8, 9, 8, 9, 10, 11, 9, 10, 11, 12);
+	const __m256i shifts = _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5);
+	__m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)g));
+	v = _mm256_srlv_epi32(_mm256_shuffle_epi8(v, gather), shifts);
+	return _mm256_and_si256(v, _mm256_set1_epi32(0x7ff));
+}
+
+void mlkem_poly_decompress_du_avx2(mlkem_poly *r, const uint8_t a[MLKEM_POLYCOMP_DU_BYTES])
+{
+	const __m256i q = _mm256_set1_epi16(MLKEM_Q);
+	uint8_t last[16];
+	for (unsigned int i = 0; i < MLKEM_N / 16; i++) {
+		const uint8_t *g0 = a + 22 * i, *g1 = g0 + 11;
+		if (i + 1 == MLKEM_N / 16) { /* do not read past a */
+			memcpy(last, g1, 11);
+			memset(last + 11, 0, 5);
+			g1 = last;
+		}
+		/* 16-bit lanes g0[0..3], g1[0..3], g0[4..7], g1[4..7], reordered. */
+		__m256i y = _mm256_packus_epi32(decode11_8(g0), decode11_8(g1));
+		y = _mm256_permute4x64_epi64(y, 0xd8);
+		/* round(q y / 2^11) = (16 y * q + 2^14) >> 15. */
+		y = _mm256_mulhrs_epi16(_mm256_slli_epi16(y, 4), q);
+		_mm256_storeu_si256((__m256i *)&r->c[16 * i], y);
+	}
+}

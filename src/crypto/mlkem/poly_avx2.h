@@ -18,4 +18,8 @@ void mlkem_poly_tobytes_avx2(uint8_t r[MLKEM_POLYBYTES], const mlkem_poly *a);
  * mlkem_poly_compress_du): 352 bytes. */
 void mlkem_poly_compress_du_avx2(uint8_t r[MLKEM_POLYCOMP_DU_BYTES], const mlkem_poly *a);
 
+/* Decompress11(ByteDecode11(a)) (as mlkem_poly_decompress_du):
+ * coefficients in [0, q). */
+void mlkem_poly_decompress_du_avx2(mlkem_poly *r, const uint8_t a[MLKEM_POLYCOMP_DU_BYTES]);
+
 #endif
