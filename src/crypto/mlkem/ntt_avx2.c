@@ -163,7 +163,7 @@ static inline __m256i tw_q(int idx)
 }
 
 /* Transposes 8 rows of 8 16-bit values within each 128-bit half. */
-static inline void transpose8_halves(__m256i x[8])
+static inline __attribute__((always_inline)) void transpose8_halves(__m256i x[8])
 {
 	__m256i a0 = _mm256_unpacklo_epi16(x[0], x[1]), a1 = _mm256_unpackhi_epi16(x[0], x[1]);
 	__m256i a2 = _mm256_unpacklo_epi16(x[2], x[3]), a3 = _mm256_unpackhi_epi16(x[2], x[3]);
@@ -184,7 +184,7 @@ static inline void transpose8_halves(__m256i x[8])
 }
 
 /* Transposes the 16x16 matrix of 16-bit values held in r[0..15]. */
-static inline void transpose16(__m256i r[16])
+static inline __attribute__((always_inline)) void transpose16(__m256i r[16])
 {
 	__m256i t[16];
 	transpose8_halves(r);
