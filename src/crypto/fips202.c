@@ -342,6 +342,13 @@ void keccak_squeeze(uint8_t *out, size_t outlen, keccak_state *st)
 			pos = rate;
 			continue;
 		}
+		if ((pos & 7) == 0 && outlen >= 8 && pos + 8 <= rate) {
+			store64_le(out, st->s[pos >> 3]);
+			out += 8;
+			outlen -= 8;
+			pos += 8;
+			continue;
+		}
 		*out++ = get_byte(st->s, pos++);
 		outlen--;
 	}
