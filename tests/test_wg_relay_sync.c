@@ -4,7 +4,8 @@
  * tunnel, expiry, removal with the normal peer, reconciliation after a
  * restart; and the state file (round trip, atomic write, bad files); the
  * tentative switch when a response was delivered (confirmed by the
- * handshake, undone by traffic or a handshake of the previous key). */
+ * handshake, undone by traffic or a handshake of the previous key); a
+ * superseded ephemeral key as parent right after a rotation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -471,6 +472,56 @@ static void test_delivered_renegotiation(void **state)
 	assert_null(pqtun_wg_device_find_peer(wg, K_E2));
 }
 
+/* Bug: right after a rotation E1 -> E2 (the client already handshook with
+ * E2, before the poller noticed), a request naming the superseded E1 as
+ * parent was authorized through E2's addresses, undid the switch, removed
+ * E2 and left the addresses on E1, which never handshakes again: the
+ * tunnel was dead. A superseded ephemeral key must be refused, and a
+ * registration from the normal key must not take the addresses from an
+ * ephemeral peer that has handshaken. */
+static void test_stale_parent_after_rotation(void **state)
+{
+	(void)state;
+	char msg[256] = "";
+	struct sockaddr_in a = src("10.64.0.2");
+	assert_int_equal(do_register("10.64.0.2", K_N1, K_E1), 0);
+	assert_int_equal(deliver(K_E1), 1);
+	handshake(K_E1);
+	step(300); /* E1 confirmed */
+	assert_int_equal(do_register("10.64.0.2", K_E1, K_E2), 0); /* rotation */
+	assert_int_equal(deliver(K_E2), 1);
+	handshake(K_E2); /* the client switched; the poller has not run yet */
+	now += 1;
+	/* the previous key cannot authorize anything any more */
+	assert_int_equal(wg_sync_authorize(&st, wg, SA(a), K_E1, msg, sizeof(msg)),
+			 PQTUN_GRPC_PERMISSION_DENIED);
+	assert_non_null(strstr(msg, "superseded"));
+	assert_int_equal(do_register("10.64.0.2", K_E1, K_E3), PQTUN_GRPC_PERMISSION_DENIED);
+	assert_string_equal(ips_of(K_E2), "10.64.0.2/32");
+	assert_null(pqtun_wg_device_find_peer(wg, K_E3));
+	now += WG_SYNC_TENTATIVE_S;
+	step(300);
+	assert_string_equal(ips_of(K_E2), "10.64.0.2/32"); /* the tunnel stays alive */
+	assert_null(pqtun_wg_device_find_peer(wg, K_E1));
+	assert_int_equal(do_register("10.64.0.2", K_E1, K_E3), PQTUN_GRPC_PERMISSION_DENIED);
+	/* the current key still works as parent */
+	assert_int_equal(wg_sync_authorize(&st, wg, SA(a), K_E2, msg, sizeof(msg)), 0);
+
+	/* N2 on E2's successor: a new exchange from the normal key while the
+	 * switch to the handshaken (not yet polled) ephemeral peer looks
+	 * tentative must not undo it */
+	assert_int_equal(do_register("10.64.0.3", K_N2, K_E1), 0);
+	assert_int_equal(deliver(K_E1), 1);
+	handshake(K_E1);
+	assert_int_equal(do_register("10.64.0.3", K_N2, K_E3), 0);
+	assert_string_equal(ips_of(K_E1), "10.64.0.3/32");
+	assert_string_equal(ips_of(K_N2), "");
+	now += WG_SYNC_TENTATIVE_S + 1; /* E3 never handshakes: E1 keeps the tunnel */
+	step(300);
+	assert_string_equal(ips_of(K_E1), "10.64.0.3/32");
+	assert_string_equal(ips_of(K_E3), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delivered_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivered_not_switched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivered_renegotiation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_parent_after_rotation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,6 +73,44 @@ static struct wg_relay_entry *entry_of(struct wg_relay_state *s, const uint8_t p
 	return e ? e : wg_state_find_ephemeral(s, parent);
 }
 
+/* Newest handshake of key seen so far: the snapshot or the entry's record. */
+static int64_t newest_hs(const struct pqtun_wg_device *snap, const uint8_t key[32], int64_t recorded)
+{
+	int64_t h = hs_ns(pqtun_wg_device_find_peer(snap, key));
+	return h > recorded ? h : recorded;
+}
+
+/* If parent is an ephemeral key of e that the client has left behind (an
+ * other key of the same peer completed a handshake after parent's last
+ * one), the key that superseded it; else NULL. The normal key is never
+ * superseded: it stays the client's identity. A request naming a
+ * superseded key cannot come from the tunnel of that key (no handshake
+ * since the newer key's), whatever addresses its source has. */
+static const uint8_t *superseded_by(const struct wg_relay_entry *e, const struct pqtun_wg_device *snap,
+				    const uint8_t parent[32])
+{
+	const uint8_t *keys[3] = { e->normal, e->has_eph ? e->eph : NULL, e->has_old ? e->old : NULL };
+	const int64_t recorded[3] = { e->hs_normal, e->hs_eph, e->hs_old };
+	int64_t hs[3], parent_hs = -1;
+	if (!memcmp(parent, e->normal, 32))
+		return NULL;
+	for (int i = 0; i < 3; i++) {
+		hs[i] = keys[i] ? newest_hs(snap, keys[i], recorded[i]) : 0;
+		if (keys[i] && !memcmp(keys[i], parent, 32))
+			parent_hs = hs[i];
+	}
+	if (parent_hs < 0)
+		return NULL;
+	const uint8_t *by = NULL;
+	int64_t by_hs = parent_hs;
+	for (int i = 0; i < 3; i++)
+		if (keys[i] && memcmp(keys[i], parent, 32) && hs[i] > by_hs) {
+			by = keys[i];
+			by_hs = hs[i];
+		}
+	return by;
+}
+
 int wg_sync_authorize(struct wg_relay_state *s, const struct pqtun_wg_device *snap,
 		      const struct sockaddr *src, const uint8_t parent[32], char *msg, size_t msglen)
 {
@@ -85,6 +123,17 @@ int wg_sync_authorize(struct wg_relay_state *s, const struct pqtun_wg_device *sn
 	if (!e)
 		return peer_has_src(p, src) ? 0 : (snprintf(msg, msglen, "request did not arrive "
 			"through the tunnel of this peer"), PQTUN_GRPC_PERMISSION_DENIED);
+	const uint8_t *by = superseded_by(e, snap, parent);
+	if (by) {
+		char k1[45], k2[45];
+		key64(k1, parent);
+		key64(k2, by);
+		log_warn("relay: refused a request naming ephemeral key %s as parent: the client has "
+			 "since handshaken with %s", k1, k2);
+		snprintf(msg, msglen, "wg_parent_pubkey is a superseded ephemeral key (the client "
+			 "has handshaken with a newer key since); use the key of the current tunnel");
+		return PQTUN_GRPC_PERMISSION_DENIED;
+	}
 	if (peer_has_src(pqtun_wg_device_find_peer(snap, e->normal), src) ||
 	    (e->has_eph && peer_has_src(pqtun_wg_device_find_peer(snap, e->eph), src)) ||
 	    (e->has_old && peer_has_src(pqtun_wg_device_find_peer(snap, e->old), src)))
@@ -121,15 +170,33 @@ int wg_sync_register(struct wg_relay_state *s, const struct pqtun_wg_device *sna
 		e->holder = WG_HOLDER_NORMAL;
 		e->hs_normal = hs_ns(np);
 	}
+	if (e->tentative && e->holder == WG_HOLDER_EPH && e->has_eph) {
+		/* the poller may not have seen eph's handshake yet: the fresh
+		 * snapshot decides whether the client made the switch */
+		int64_t h = hs_ns(pqtun_wg_device_find_peer(snap, e->eph));
+		if (h > e->hs_eph) {
+			e->hs_eph = h;
+			e->tentative = 0;
+			key64(k1, e->eph);
+			key64(k2, e->normal);
+			log_info("relay: ephemeral peer %s of %s handshook; switch confirmed", k1, k2);
+		}
+	}
 	if (e->tentative && e->holder == WG_HOLDER_EPH && e->has_eph && !memcmp(parent, e->eph, 32)) {
 		e->tentative = 0; /* the request came through eph's tunnel: the switch happened */
 	} else if (e->tentative) {
-		/* an unconfirmed switch the client did not make: undo it first */
+		/* an unconfirmed switch the client did not make (it asks again
+		 * from the previous key and eph never handshook): undo it first */
 		if (e->holder == WG_HOLDER_EPH &&
 		    move_ips(set, e, e->eph, holder_key(e, e->tentative_from)) != 0)
 			goto oom;
-		if (e->holder == WG_HOLDER_EPH)
+		if (e->holder == WG_HOLDER_EPH) {
 			e->holder = e->tentative_from;
+			key64(k1, e->eph);
+			key64(k2, holder_key(e, e->holder));
+			log_info("relay: new request before ephemeral peer %s handshook; "
+				 "%s takes back the allowed IPs", k1, k2);
+		}
 		e->tentative = 0;
 	}
 	if (e->has_eph && !same_eph) {

@@ -18,14 +18,21 @@
 /* May the client at src register an ephemeral peer for parent? Allowed when
  * src lies in the allowed IPs loaded in WireGuard for parent's normal peer or
  * one of its ephemeral peers (WireGuard only accepts such a source from that
- * peer's tunnel). Returns 0, or a gRPC status with a reason in msg. */
+ * peer's tunnel), and parent is not a superseded ephemeral key: an
+ * ephemeral key is refused once another key of the same peer (the normal
+ * one or a newer ephemeral one) has handshaken after it, as seen in snap,
+ * since the client has left it behind and the request cannot have come
+ * through its tunnel (the refusal is logged). The normal key is always
+ * accepted. Returns 0, or a gRPC status with a reason in msg. */
 int wg_sync_authorize(struct wg_relay_state *s, const struct pqtun_wg_device *snap,
 		      const struct sockaddr *src, const uint8_t parent[32], char *msg, size_t msglen);
 
 /* Register eph (with psk, NULL = none) as the ephemeral peer of parent's
  * normal peer: replaces the previous ephemeral peer (kept as "old" while it
- * holds the allowed IPs). Appends the changes to set; *dirty is set when the
- * state changed. Returns 0 or a gRPC status with msg. */
+ * holds the allowed IPs). A tentative switch is confirmed first if snap shows
+ * a handshake of its ephemeral peer, and otherwise undone (the client asks
+ * again without having switched). Appends the changes to set; *dirty is set
+ * when the state changed. Returns 0 or a gRPC status with msg. */
 int wg_sync_register(struct wg_relay_state *s, const struct pqtun_wg_device *snap,
 		     const struct sockaddr *src, const uint8_t parent[32], const uint8_t eph[32],
 		     const uint8_t *psk, int64_t now_s, struct pqtun_wg_device *set, int *dirty,
