@@ -45,7 +45,10 @@ for t in "${tests[@]}"; do
 		echo "valgrind: $t: FAILED (exit $rc, ${errs:-?} errors, definitely lost ${lost:-0} bytes, ${secs}s)"
 		grep -E '^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|.*definitely lost|.*indirectly lost|   (at|by) )' \
 			"$log/$t.vg" | head -40
-		[ $rc -ne 99 ] && tail -n 20 "$log/$t.out"
+		if [ $rc -ne 99 ]; then # the test itself failed, or valgrind could not run it
+			tail -n 20 "$log/$t.out"
+			tail -n 5 "$log/$t.vg" 2>/dev/null
+		fi
 		failed=1
 	else
 		echo "valgrind: $t: ok (0 errors, no leaks, ${secs}s)"
