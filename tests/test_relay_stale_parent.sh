@@ -22,15 +22,7 @@ umask 077
 P=$NETNS_PREFIX T=$NETNS_TMP
 R=${P}r C=${P}c WR=${P}wr WC=${P}wc
 ROUNDS=${ROUNDS:-5}
-STEP=setup
-fail() {
-	echo "FAIL ($STEP): $*" >&2
-	echo "--- relay log:" >&2
-	cat "$T/serve.log" >&2 2>/dev/null
-	exit 1
-}
-step() { STEP=$1; echo "== $1"; }
-relay_ips() { netns_wg "$R" show "$WR" allowed-ips | awk -v k="$1" '$1 == k { $1 = ""; print substr($0, 2) }'; }
+. "${PQTUN_SRC:-$(dirname "$0")/..}/tests/support/relay_steps.sh"
 client_key() { netns_wg "$C" show "$WC" public-key; }
 
 netns_add "$R"; netns_add "$C"

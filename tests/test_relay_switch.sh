@@ -18,17 +18,9 @@ umask 077
 P=$NETNS_PREFIX T=$NETNS_TMP
 R=${P}r C=${P}c WR=${P}wr WC=${P}wc
 ROUNDS=${ROUNDS:-10}
-STEP=setup
-fail() {
-	echo "FAIL ($STEP): $*" >&2
-	echo "--- relay log:" >&2
-	cat "$T/serve.log" >&2 2>/dev/null
-	exit 1
-}
-step() { STEP=$1; echo "== $1"; }
+. "${PQTUN_SRC:-$(dirname "$0")/..}/tests/support/relay_steps.sh"
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-relay_ips() { netns_wg "$R" show "$WR" allowed-ips | awk -v k="$1" '$1 == k { $1 = ""; print substr($0, 2) }'; }
 
 netns_add "$R"; netns_add "$C"
 netns_veth "$R" "${P}v" 192.168.73.1/24 "$C" "${P}vc" 192.168.73.2/24

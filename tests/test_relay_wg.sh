@@ -15,15 +15,8 @@ umask 077
 P=$NETNS_PREFIX T=$NETNS_TMP
 R=${P}r C1=${P}c1 C2=${P}c2
 WR=${P}wr W1=${P}w1 W2=${P}w2
-STEP=setup
+. "${PQTUN_SRC:-$(dirname "$0")/..}/tests/support/relay_steps.sh"
 trap 'netns_cleanup' EXIT
-fail() {
-	echo "FAIL ($STEP): $*" >&2
-	echo "--- relay log:" >&2
-	cat "$T/serve-all.log" "$T/serve.log" >&2 2>/dev/null
-	exit 1
-}
-step() { STEP=$1; echo "== $1"; }
 
 netns_add "$R"; netns_add "$C1"; netns_add "$C2"
 netns_veth "$R" "${P}v1" 192.168.71.1/24 "$C1" "${P}v1c" 192.168.71.2/24
@@ -50,8 +43,6 @@ start_relay() { # extra serve options...
 	RELAY_PID=$NETNS_LAST_PID
 	netns_wait_port "$R" 10.64.0.1 1337 10 || fail "relay did not start: $(cat "$T/serve.log")"
 }
-# allowed IPs of a peer on the relay ("" if none or absent)
-relay_ips() { netns_wg "$R" show "$WR" allowed-ips | awk -v k="$1" '$1 == k { $1 = ""; print substr($0, 2) }'; }
 relay_psk() { netns_wg "$R" show "$WR" preshared-keys | awk -v k="$1" '$1 == k { print $2 }'; }
 relay_has_peer() { netns_wg "$R" show "$WR" peers | grep -qxF -- "$1"; }
 client_pub() { netns_wg "$1" show "$2" public-key; }
