@@ -25,17 +25,7 @@ ROUNDS=${ROUNDS:-5}
 . "${PQTUN_SRC:-$(dirname "$0")/..}/tests/support/relay_steps.sh"
 client_key() { netns_wg "$C" show "$WC" public-key; }
 
-netns_add "$R"; netns_add "$C"
-netns_veth "$R" "${P}v" 192.168.74.1/24 "$C" "${P}vc" 192.168.74.2/24
-netns_wg_add "$R" "$WR" 10.64.0.1/16
-netns_wg_add "$C" "$WC" 10.64.0.2/32
-netns_genkey RPRIV RPUB; netns_genkey CPRIV CPUB
-printf '%s\n' "$RPRIV" >"$T/r.key"; printf '%s\n' "$CPRIV" >"$T/c.key"
-netns_wg "$R" set "$WR" private-key "$T/r.key" listen-port 51820 peer "$CPUB" allowed-ips 10.64.0.2/32
-netns_wg "$C" set "$WC" private-key "$T/c.key" peer "$RPUB" allowed-ips 10.64.0.0/16 \
-	endpoint 192.168.74.1:51820
-ip -n "$C" route add 10.64.0.0/16 dev "$WC"
-netns_exec "$C" ping -c1 -W2 10.64.0.1 >/dev/null || fail "normal tunnel does not work"
+relay_pair_setup 192.168.74
 netns_bg "$R" "$T/serve.log" "$PQTUN" -v serve --interface "$WR" --state "$T/relay.state"
 RELAY_PID=$NETNS_LAST_PID
 netns_wait_port "$R" 10.64.0.1 1337 10 || fail "relay did not start: $(cat "$T/serve.log")"

@@ -22,17 +22,7 @@ ROUNDS=${ROUNDS:-10}
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
-netns_add "$R"; netns_add "$C"
-netns_veth "$R" "${P}v" 192.168.73.1/24 "$C" "${P}vc" 192.168.73.2/24
-netns_wg_add "$R" "$WR" 10.64.0.1/16
-netns_wg_add "$C" "$WC" 10.64.0.2/32
-netns_genkey RPRIV RPUB; netns_genkey CPRIV CPUB
-printf '%s\n' "$RPRIV" >"$T/r.key"; printf '%s\n' "$CPRIV" >"$T/c.key"
-netns_wg "$R" set "$WR" private-key "$T/r.key" listen-port 51820 peer "$CPUB" allowed-ips 10.64.0.2/32
-netns_wg "$C" set "$WC" private-key "$T/c.key" peer "$RPUB" allowed-ips 10.64.0.0/16 \
-	endpoint 192.168.73.1:51820
-ip -n "$C" route add 10.64.0.0/16 dev "$WC"
-netns_exec "$C" ping -c1 -W2 10.64.0.1 >/dev/null || fail "normal tunnel does not work"
+relay_pair_setup 192.168.73
 # DUMMY_PEERS=N: N more (silent) peers on the relay, to see the cost at scale
 DUMMY_PEERS=${DUMMY_PEERS:-0}
 if [ "$DUMMY_PEERS" -gt 0 ]; then
