@@ -114,28 +114,13 @@ int pqtun_kyber1024_decaps(uint8_t ss[PQTUN_KYBER1024_SS_BYTES],
 	return PQTUN_OK;
 }
 
-static int kem_keypair(uint8_t *pk, uint8_t *sk)
-{
-	return pqtun_kyber1024_keypair(pk, sk);
-}
-
-static int kem_encaps(uint8_t *ct, uint8_t *ss, const uint8_t *pk)
-{
-	return pqtun_kyber1024_encaps(ct, ss, pk);
-}
-
-static int kem_decaps(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
-{
-	return pqtun_kyber1024_decaps(ss, ct, sk);
-}
-
 const pqtun_kem pqtun_kem_kyber1024 = {
 	.name = "Kyber1024",
 	.public_key_bytes = PQTUN_KYBER1024_PK_BYTES,
 	.secret_key_bytes = PQTUN_KYBER1024_SK_BYTES,
 	.ciphertext_bytes = PQTUN_KYBER1024_CT_BYTES,
 	.shared_secret_bytes = PQTUN_KYBER1024_SS_BYTES,
-	.keypair = kem_keypair,
-	.encaps = kem_encaps,
-	.decaps = kem_decaps,
+	.keypair = pqtun_kyber1024_keypair,
+	.encaps = pqtun_kyber1024_encaps,
+	.decaps = pqtun_kyber1024_decaps,
 };

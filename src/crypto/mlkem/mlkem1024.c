@@ -244,29 +244,13 @@ int pqtun_mlkem1024_keypair_from_seed_checked(uint8_t ek[PQTUN_MLKEM1024_EK_BYTE
 	return pqtun_mlkem1024_keypair_derand(ek, dk, seed, seed + MLKEM_SYMBYTES);
 }
 
-/* Descriptor adapters (kem.h argument order). */
-static int kem_keypair(uint8_t *pk, uint8_t *sk)
-{
-	return pqtun_mlkem1024_keypair(pk, sk);
-}
-
-static int kem_encaps(uint8_t *ct, uint8_t *ss, const uint8_t *pk)
-{
-	return pqtun_mlkem1024_encaps(ct, ss, pk);
-}
-
-static int kem_decaps(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
-{
-	return pqtun_mlkem1024_decaps(ss, ct, sk);
-}
-
 const pqtun_kem pqtun_kem_mlkem1024 = {
 	.name = "ML-KEM-1024",
 	.public_key_bytes = PQTUN_MLKEM1024_EK_BYTES,
 	.secret_key_bytes = PQTUN_MLKEM1024_DK_BYTES,
 	.ciphertext_bytes = PQTUN_MLKEM1024_CT_BYTES,
 	.shared_secret_bytes = PQTUN_MLKEM1024_SS_BYTES,
-	.keypair = kem_keypair,
-	.encaps = kem_encaps,
-	.decaps = kem_decaps,
+	.keypair = pqtun_mlkem1024_keypair,
+	.encaps = pqtun_mlkem1024_encaps,
+	.decaps = pqtun_mlkem1024_decaps,
 };
