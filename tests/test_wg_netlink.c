@@ -393,6 +393,128 @@ static void test_parse_corrupted(void **state)
 	pqtun_wg_device_free(d);
 }
 
+/* ---- framing of received bytes (nl_receive runs wgnl_run_reply) */
+
+struct framing_ctx {
+	struct pqtun_wg_device *dev;
+	size_t buf_len; /* bytes the test's buffer really holds */
+	int calls;
+};
+
+/* Counts the messages handed over and parses those that fit the buffer
+ * (an oversized one is only counted, so that a missing check shows up as a
+ * failed assertion rather than a read past the buffer). */
+static int framing_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct framing_ctx *f = data;
+	f->calls++;
+	if (nlh->nlmsg_len > f->buf_len)
+		return MNL_CB_ERROR;
+	return wgnl_parse_get_msg(nlh, f->dev) == 0 ? MNL_CB_OK : MNL_CB_ERROR;
+}
+
+/* One dump message with a peer, followed by NLMSG_DONE; returns the total
+ * length and the length of the first message. */
+static size_t framing_reply(uint8_t *buf, size_t *first_len)
+{
+	struct nlmsghdr *nlh = reply_start(buf);
+	struct nlattr *peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+	put_reply_peer(nlh, 0, 5, 1, 0x0a000001, 2);
+	mnl_attr_nest_end(nlh, peers);
+	*first_len = nlh->nlmsg_len;
+	struct nlmsghdr *done = mnl_nlmsg_put_header(buf + MNL_ALIGN(nlh->nlmsg_len));
+	done->nlmsg_type = NLMSG_DONE;
+	done->nlmsg_flags = NLM_F_MULTI;
+	mnl_nlmsg_put_extra_header(done, sizeof(int32_t));
+	return MNL_ALIGN(nlh->nlmsg_len) + done->nlmsg_len;
+}
+
+/* Runs wgnl_run_reply on n bytes of buf; returns its result, errno in *e. */
+static int framing_run(const uint8_t *buf, size_t n, struct framing_ctx *f, int *e)
+{
+	f->dev = pqtun_wg_device_new("");
+	assert_non_null(f->dev);
+	f->buf_len = n;
+	f->calls = 0;
+	errno = 0;
+	int r = wgnl_run_reply(buf, n, 0, 0, framing_cb, f);
+	*e = errno;
+	return r;
+}
+
+/* nlmsg_len of 2^31 or more, or more than was received, or less than a
+ * header, or a truncated trailing message: rejected with EBADMSG before any
+ * callback sees the message. Well-formed replies (also one whose last
+ * message lacks its alignment padding) pass. */
+static void test_reply_length_bounds(void **state)
+{
+	(void)state;
+	uint8_t *buf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	assert_non_null(buf);
+	struct framing_ctx f;
+	size_t first, n;
+	int e;
+
+	/* well-formed: the peer parses and NLMSG_DONE stops */
+	n = framing_reply(buf, &first);
+	assert_int_equal(wgnl_check_lengths(buf, n), 0);
+	assert_int_equal(framing_run(buf, n, &f, &e), MNL_CB_STOP);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(f.dev->n_peers, 1);
+	assert_int_equal(f.dev->peers[0].n_allowed_ips, 2);
+	pqtun_wg_device_free(f.dev);
+
+	/* lengths libmnl would take as negative ints and accept */
+	static const uint32_t huge[] = { 0x80000000u, 0x80000000u + 64, 0xfffffff0u, 0xffffffffu };
+	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		n = framing_reply(buf, &first);
+		((struct nlmsghdr *)buf)->nlmsg_len = huge[i];
+		assert_int_equal(wgnl_check_lengths(buf, n), -EBADMSG);
+		assert_int_equal(framing_run(buf, n, &f, &e), MNL_CB_ERROR);
+		assert_int_equal(e, EBADMSG);
+		assert_int_equal(f.calls, 0);
+		pqtun_wg_device_free(f.dev);
+	}
+
+	/* longer than received (libmnl alone stops silently and the receive
+	 * loop would wait for bytes that never come) */
+	n = framing_reply(buf, &first);
+	((struct nlmsghdr *)buf)->nlmsg_len = (uint32_t)n + 4;
+	assert_int_equal(framing_run(buf, n, &f, &e), MNL_CB_ERROR);
+	assert_int_equal(e, EBADMSG);
+	assert_int_equal(f.calls, 0);
+	pqtun_wg_device_free(f.dev);
+
+	/* shorter than a header */
+	n = framing_reply(buf, &first);
+	((struct nlmsghdr *)buf)->nlmsg_len = NLMSG_HDRLEN - 1;
+	assert_int_equal(framing_run(buf, n, &f, &e), MNL_CB_ERROR);
+	assert_int_equal(e, EBADMSG);
+	assert_int_equal(f.calls, 0);
+	pqtun_wg_device_free(f.dev);
+
+	/* the second message cut inside its header, then inside its body */
+	n = framing_reply(buf, &first);
+	assert_int_equal(wgnl_check_lengths(buf, MNL_ALIGN(first) + 10), -EBADMSG);
+	assert_int_equal(framing_run(buf, MNL_ALIGN(first) + 10, &f, &e), MNL_CB_ERROR);
+	assert_int_equal(e, EBADMSG);
+	assert_int_equal(f.calls, 0);
+	pqtun_wg_device_free(f.dev);
+	assert_int_equal(wgnl_check_lengths(buf, n - 2), -EBADMSG);
+
+	/* the last message without alignment padding is fine */
+	n = framing_reply(buf, &first);
+	((struct nlmsghdr *)buf)->nlmsg_len = (uint32_t)first; /* unchanged */
+	struct nlmsghdr *last = (struct nlmsghdr *)(buf + MNL_ALIGN(first));
+	last->nlmsg_len += 3; /* 3 bytes of zero padding inside, none after */
+	assert_int_equal(wgnl_check_lengths(buf, n + 3), 0);
+	assert_int_equal(wgnl_check_lengths(buf, n + 2), -EBADMSG);
+
+	/* nothing received */
+	assert_int_equal(wgnl_check_lengths(buf, 0), -EBADMSG);
+	free(buf);
+}
+
 /* Sorted lookups find every peer and nothing else. */
 static void test_sorted_lookup(void **state)
 {
@@ -486,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_parse_dump_coalesces),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_parse_corrupted),
+		cmocka_unit_test(test_reply_length_bounds),
 		cmocka_unit_test(test_sorted_lookup),
 		cmocka_unit_test(test_get_request),
 		cmocka_unit_test(test_live_kernel),

@@ -44,7 +44,8 @@ static int family_msg_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Receive replies for seq until done; cb may be NULL (acks only). Returns 0
- * or a negative errno. */
+ * or a negative errno (-EBADMSG: a reply whose message lengths do not match
+ * the bytes received). */
 static int nl_receive(struct nl_conn *c, uint32_t seq, mnl_cb_t cb, void *data)
 {
 	char *buf = malloc(NL_RECV_SIZE);
@@ -57,7 +58,10 @@ static int nl_receive(struct nl_conn *c, uint32_t seq, mnl_cb_t cb, void *data)
 			rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
 			break;
 		}
-		int r = mnl_cb_run(buf, (size_t)n, seq, c->portid, cb, data);
+		/* Framing is checked first: libmnl alone would accept an
+		 * nlmsg_len >= 2^31 and read past the buffer. */
+		errno = 0;
+		int r = wgnl_run_reply(buf, (size_t)n, seq, c->portid, cb, data);
 		if (r == MNL_CB_STOP) {
 			rc = 0;
 			break;
@@ -113,6 +117,10 @@ static int nl_open(struct nl_conn *c, const char *ifname, char *err, size_t errl
 			snprintf(err, errlen, "%s: kernel WireGuard is not available (no 'wireguard' "
 				 "netlink family) and there is no userspace socket %s/%s.sock",
 				 ifname, PQTUN_WG_UAPI_DIR, ifname);
+		else if (rc == -EBADMSG)
+			snprintf(err, errlen, "%s: cannot resolve the WireGuard netlink family: "
+				 "malformed netlink reply (message length does not match the "
+				 "bytes received)", ifname);
 		else
 			snprintf(err, errlen, "%s: cannot resolve the WireGuard netlink family: %s",
 				 ifname, strerror(-rc));
@@ -137,6 +145,9 @@ static void device_error(char *err, size_t errlen, const char *ifname, const cha
 {
 	if (rc == -ENODEV)
 		snprintf(err, errlen, "%s: no such device", ifname);
+	else if (rc == -EBADMSG)
+		snprintf(err, errlen, "%s: %s: malformed netlink reply (message length does not "
+			 "match the bytes received)", ifname, what);
 	else if (rc == -EOPNOTSUPP)
 		snprintf(err, errlen, "%s: not a WireGuard interface", ifname);
 	else if (rc == -EPERM)

@@ -464,3 +464,36 @@ int wgnl_parse_get_msg(const struct nlmsghdr *nlh, struct pqtun_wg_device *dev)
 		return c.rc ? c.rc : -EPROTO;
 	return 0;
 }
+
+/* ---------------------------------------------------------------- framing */
+
+int wgnl_check_lengths(const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+	size_t off = 0;
+	if (!buf || n == 0 || n > INT32_MAX)
+		return -EBADMSG;
+	while (off < n) {
+		struct nlmsghdr h;
+		size_t left = n - off;
+		if (left < NLMSG_HDRLEN)
+			return -EBADMSG; /* a piece too short to be a message */
+		memcpy(&h, p + off, sizeof(h));
+		if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > left)
+			return -EBADMSG; /* also catches nlmsg_len >= 2^31 */
+		/* The last message may lack its alignment padding. */
+		size_t step = NLMSG_ALIGN((size_t)h.nlmsg_len);
+		off += step < left ? step : left;
+	}
+	return 0;
+}
+
+int wgnl_run_reply(const void *buf, size_t n, uint32_t seq, uint32_t portid, mnl_cb_t cb,
+		   void *data)
+{
+	if (wgnl_check_lengths(buf, n) != 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return mnl_cb_run(buf, n, seq, portid, cb, data);
+}

@@ -8,6 +8,7 @@
 #ifndef PQTUN_WG_NETLINK_MSG_H
 #define PQTUN_WG_NETLINK_MSG_H
 
+#include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,5 +36,17 @@ void wgnl_batch_free(struct wgnl_batch *b);
  * the previous message. Returns 0, -EPROTO for malformed attributes, or
  * -ENOMEM. */
 int wgnl_parse_get_msg(const struct nlmsghdr *nlh, struct pqtun_wg_device *dev);
+
+/* Check the framing of n received bytes before anything reads them: every
+ * message has a header, an nlmsg_len of at least the header and at most the
+ * bytes left (which also rules out lengths of 2^31 and more, which libmnl's
+ * mnl_nlmsg_ok lets through because it compares them as int), and no bytes
+ * are left over that do not form a message. Returns 0 or -EBADMSG. */
+int wgnl_check_lengths(const void *buf, size_t n);
+/* mnl_cb_run on n received bytes after wgnl_check_lengths: returns what
+ * mnl_cb_run returns, or MNL_CB_ERROR with errno = EBADMSG (and cb never
+ * called) when the framing is bad. */
+int wgnl_run_reply(const void *buf, size_t n, uint32_t seq, uint32_t portid, mnl_cb_t cb,
+		   void *data);
 
 #endif
