@@ -63,6 +63,14 @@ static const int16_t twiddles[2 * TW_COUNT][16] __attribute__((aligned(32))) = {
 	{ -16163, 26675, 8859, 18426, 8800, -10532, 24313, -28073, -26242, 21438, -1102, 5571, -29057, -26360, 17363, -5827 },
 };
 
+/* mlkem_zetas[0..15] (the twiddles of the layers that work between whole
+ * vectors) and the same values times q^-1 mod 2^16, visible to the
+ * compiler so that their broadcasts become constants. */
+static const int16_t vec_zetas[2][16] = {
+	{ -1044, -758, -359, -1517, 1493, 1422, 287, 202, -171, 622, 1577, 182, 962, -1202, -1474, 1468 },
+	{ -20, 31498, 14745, 787, 13525, -12402, 28191, -16694, -20907, 27758, -3799, -15690, 10690, 1358, -11202, 31164 },
+};
+
 /* gamma_i for the base multiplication in the odd lanes (even lanes 0):
  * lane 2i+1 holds +-zetas[64 + i/2]; second row: times q^-1 mod 2^16. */
 static const int16_t basemul_gammas[2][256] __attribute__((aligned(32))) = {
@@ -191,79 +199,135 @@ static inline __attribute__((always_inline)) void transpose16(__m256i r[16])
 	transpose8_halves(r + 8);
 	/* r[j] (j < 8): low half = column j of rows 0-7, high half = column
 	 * j + 8 of rows 0-7; r[8 + j] likewise for rows 8-15. */
+#pragma GCC unroll 8
 	for (int j = 0; j < 8; j++) {
 		t[j] = _mm256_permute2x128_si256(r[j], r[8 + j], 0x20);
 		t[8 + j] = _mm256_permute2x128_si256(r[j], r[8 + j], 0x31);
 	}
+#pragma GCC unroll 16
 	for (int j = 0; j < 16; j++)
 		r[j] = t[j];
+}
+
+/* Butterflies of the layers that work between whole vectors: for the
+ * forward NTT, vector distance dist = 8, 4, 2, 1 use mlkem_zetas[1..15];
+ * the inverse uses them backwards. Fully unrolled so that r[] stays in
+ * registers (with loops over r[], the compiler keeps r[] in memory). */
+static inline __attribute__((always_inline)) void ntt_vector_layers(__m256i r[16])
+{
+#pragma GCC unroll 16
+	for (unsigned int j = 0; j < 8; j++)
+		ct_bfly(&r[j], &r[j + 8], bcast(vec_zetas[0][1]), bcast(vec_zetas[1][1]));
+	/* The two halves are independent from here on: finish one, then the
+	 * other, so that fewer vectors are live at once. */
+#pragma GCC unroll 2
+	for (unsigned int h = 0; h < 2; h++) {
+		__m256i *x = r + 8 * h;
+#pragma GCC unroll 4
+		for (unsigned int j = 0; j < 4; j++)
+			ct_bfly(&x[j], &x[j + 4], bcast(vec_zetas[0][2 + h]), bcast(vec_zetas[1][2 + h]));
+#pragma GCC unroll 2
+		for (unsigned int g = 0; g < 2; g++)
+#pragma GCC unroll 2
+			for (unsigned int j = 4 * g; j < 4 * g + 2; j++)
+				ct_bfly(&x[j], &x[j + 2], bcast(vec_zetas[0][4 + 2 * h + g]),
+					bcast(vec_zetas[1][4 + 2 * h + g]));
+#pragma GCC unroll 4
+		for (unsigned int g = 0; g < 4; g++)
+			ct_bfly(&x[2 * g], &x[2 * g + 1], bcast(vec_zetas[0][8 + 4 * h + g]),
+				bcast(vec_zetas[1][8 + 4 * h + g]));
+	}
 }
 
 void mlkem_ntt_avx2(int16_t c[MLKEM_N])
 {
 	__m256i r[16];
+#pragma GCC unroll 16
 	for (int i = 0; i < 16; i++)
 		r[i] = _mm256_load_si256((const __m256i *)&c[16 * i]);
 
 	/* Layers with len 128, 64, 32, 16: vector distance len / 16. */
-	unsigned int k = 1;
-	for (unsigned int dist = 8; dist >= 1; dist >>= 1) {
-		for (unsigned int start = 0; start < 16; start += 2 * dist) {
-			__m256i z = bcast(mlkem_zetas[k]), zq = bcast_q(mlkem_zetas[k]);
-			k++;
-			for (unsigned int j = start; j < start + dist; j++)
-				ct_bfly(&r[j], &r[j + dist], z, zq);
-		}
-	}
+	ntt_vector_layers(r);
 
 	/* len 8, 4, 2 on the transposed matrix: r[c] is column c. */
 	transpose16(r);
+#pragma GCC unroll 8
 	for (int j = 0; j < 8; j++)
 		ct_bfly(&r[j], &r[j + 8], tw(TW_FWD8), tw_q(TW_FWD8));
+#pragma GCC unroll 4
 	for (int j = 0; j < 4; j++) {
 		ct_bfly(&r[j], &r[j + 4], tw(TW_FWD4LO), tw_q(TW_FWD4LO));
 		ct_bfly(&r[j + 8], &r[j + 12], tw(TW_FWD4HI), tw_q(TW_FWD4HI));
 	}
+#pragma GCC unroll 4
 	for (int g = 0; g < 4; g++)
+#pragma GCC unroll 2
 		for (int j = 4 * g; j < 4 * g + 2; j++)
 			ct_bfly(&r[j], &r[j + 2], tw(TW_FWD2_0 + g), tw_q(TW_FWD2_0 + g));
+#pragma GCC unroll 16
 	for (int i = 0; i < 16; i++)
 		r[i] = barrett_v(r[i]);
 	transpose16(r);
 
+#pragma GCC unroll 16
 	for (int i = 0; i < 16; i++)
 		_mm256_store_si256((__m256i *)&c[16 * i], r[i]);
+}
+
+/* The inverse of ntt_vector_layers' structure (Gentleman-Sande, distance
+ * 1, 2, 4 per half, then 8), with the sums reduced after the distance-4
+ * layer like the portable code. */
+static inline __attribute__((always_inline)) void invntt_vector_layers(__m256i r[16])
+{
+#pragma GCC unroll 2
+	for (unsigned int h = 0; h < 2; h++) {
+		__m256i *x = r + 8 * h;
+#pragma GCC unroll 4
+		for (unsigned int g = 0; g < 4; g++)
+			gs_bfly(&x[2 * g], &x[2 * g + 1], bcast(vec_zetas[0][15 - 4 * h - g]),
+				bcast(vec_zetas[1][15 - 4 * h - g]), 0);
+#pragma GCC unroll 2
+		for (unsigned int g = 0; g < 2; g++)
+#pragma GCC unroll 2
+			for (unsigned int j = 4 * g; j < 4 * g + 2; j++)
+				gs_bfly(&x[j], &x[j + 2], bcast(vec_zetas[0][7 - 2 * h - g]),
+					bcast(vec_zetas[1][7 - 2 * h - g]), 0);
+#pragma GCC unroll 4
+		for (unsigned int j = 0; j < 4; j++)
+			gs_bfly(&x[j], &x[j + 4], bcast(vec_zetas[0][3 - h]), bcast(vec_zetas[1][3 - h]), 1);
+	}
+#pragma GCC unroll 8
+	for (unsigned int j = 0; j < 8; j++)
+		gs_bfly(&r[j], &r[j + 8], bcast(vec_zetas[0][1]), bcast(vec_zetas[1][1]), 0);
 }
 
 void mlkem_invntt_avx2(int16_t c[MLKEM_N])
 {
 	__m256i r[16];
+#pragma GCC unroll 16
 	for (int i = 0; i < 16; i++)
 		r[i] = _mm256_load_si256((const __m256i *)&c[16 * i]);
 
 	transpose16(r);
+#pragma GCC unroll 4
 	for (int g = 0; g < 4; g++)
+#pragma GCC unroll 2
 		for (int j = 4 * g; j < 4 * g + 2; j++)
 			gs_bfly(&r[j], &r[j + 2], tw(TW_INV2_0 + g), tw_q(TW_INV2_0 + g), 0);
+#pragma GCC unroll 4
 	for (int j = 0; j < 4; j++) {
 		gs_bfly(&r[j], &r[j + 4], tw(TW_INV4LO), tw_q(TW_INV4LO), 0);
 		gs_bfly(&r[j + 8], &r[j + 12], tw(TW_INV4HI), tw_q(TW_INV4HI), 0);
 	}
+#pragma GCC unroll 8
 	for (int j = 0; j < 8; j++)
 		gs_bfly(&r[j], &r[j + 8], tw(TW_INV8), tw_q(TW_INV8), 1);
 	transpose16(r);
 
-	unsigned int k = 15;
-	for (unsigned int dist = 1; dist <= 8; dist <<= 1) {
-		for (unsigned int start = 0; start < 16; start += 2 * dist) {
-			__m256i z = bcast(mlkem_zetas[k]), zq = bcast_q(mlkem_zetas[k]);
-			k--;
-			for (unsigned int j = start; j < start + dist; j++)
-				gs_bfly(&r[j], &r[j + dist], z, zq, dist == 4);
-		}
-	}
+	invntt_vector_layers(r);
 	/* 1441 = 2^32 / 128 mod q, as in the portable code. */
 	const __m256i f = bcast(1441), fq = bcast_q(1441);
+#pragma GCC unroll 16
 	for (int i = 0; i < 16; i++)
 		_mm256_store_si256((__m256i *)&c[16 * i], fqmul_v(r[i], f, fq));
 }
