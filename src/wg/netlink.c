@@ -7,6 +7,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,10 @@ static int nl_open(struct nl_conn *c, const char *ifname, char *err, size_t errl
 	if (rc == 0 && id == 0)
 		rc = -ENOENT;
 	if (rc != 0) {
-		if (rc == -ENOENT)
+		if (rc == -ENOENT && if_nametoindex(ifname) == 0)
+			snprintf(err, errlen, "%s: no such interface (and no userspace WireGuard "
+				 "socket %s/%s.sock)", ifname, PQTUN_WG_UAPI_DIR, ifname);
+		else if (rc == -ENOENT)
 			snprintf(err, errlen, "%s: kernel WireGuard is not available (no 'wireguard' "
 				 "netlink family) and there is no userspace socket %s/%s.sock",
 				 ifname, PQTUN_WG_UAPI_DIR, ifname);
