@@ -15,6 +15,7 @@
 #define MAX_REGISTRY 16
 
 /* Write a one-line reason into err (if any room) and return code. */
+__attribute__((format(printf, 4, 5)))
 static int reject(int code, char *err, size_t errlen, const char *fmt, ...)
 {
 	if (err && errlen) {
