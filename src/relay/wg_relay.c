@@ -226,7 +226,9 @@ static int cb_authorize(void *ctx, const struct sockaddr *peer, socklen_t peer_l
 	return rc;
 }
 
-/* Policy hook: register the ephemeral peer, load it into WireGuard, save the state. */
+/* Policy hook: register the ephemeral peer, save the state, then load the
+ * peer into WireGuard (refused with UNAVAILABLE if the state cannot be
+ * saved, INTERNAL if WireGuard refuses it). */
 static int cb_register(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
 		       const uint8_t parent[32], const uint8_t eph[32], const uint8_t *psk,
 		       const char *const *kem_names, size_t n_kems, int daita, char *msg, size_t msg_len)
@@ -234,6 +236,7 @@ static int cb_register(void *ctx, const struct sockaddr *peer, socklen_t peer_le
 	struct pqtun_wg_relay *r = ctx;
 	char err[PQTUN_WG_ERRLEN];
 	struct pqtun_wg_device *snap = NULL, *set = pqtun_wg_device_new(r->ifname);
+	struct wg_relay_state before; /* to undo a registration that cannot be saved */
 	int dirty = 0, rc;
 	(void)peer_len;
 	(void)kem_names;
@@ -248,17 +251,33 @@ static int cb_register(void *ctx, const struct sockaddr *peer, socklen_t peer_le
 		log_error("relay: %s", err);
 		snprintf(msg, msg_len, "relay cannot read its WireGuard interface");
 		rc = PQTUN_GRPC_UNAVAILABLE;
+	} else if (wg_state_copy(&before, &r->state) != 0) {
+		snprintf(msg, msg_len, "out of memory");
+		rc = PQTUN_GRPC_RESOURCE_EXHAUSTED;
 	} else {
 		pqtun_wg_device_sort_peers(snap);
 		rc = wg_sync_register(&r->state, snap, peer, parent, eph, psk, wall_s(), set, &dirty,
 				      msg, msg_len);
-		if (rc == 0 && apply_locked(r, set) != 0) {
+		/* Recorded before it is loaded: the state file is what keeps an
+		 * upgraded tunnel across a relay restart, so a registration that
+		 * cannot be recorded (disk full, state dir unwritable) is refused
+		 * and WireGuard is left as it was; the client keeps its tunnel. */
+		int unsaved = rc == 0 && dirty && save_locked(r) != 0;
+		if (rc != 0 || unsaved) { /* nothing of it stays in memory either */
+			wg_state_free(&r->state);
+			r->state = before;
+			memset(&before, 0, sizeof(before));
+		}
+		if (unsaved) {
+			snprintf(msg, msg_len, "relay cannot record the ephemeral peer (its state file "
+				 "is not writable); try again later");
+			rc = PQTUN_GRPC_UNAVAILABLE;
+		} else if (rc == 0 && apply_locked(r, set) != 0) {
 			snprintf(msg, msg_len, "relay cannot configure its WireGuard interface");
 			rc = PQTUN_GRPC_INTERNAL;
 			sync_locked(r); /* forget what did not make it into WireGuard */
-		} else if (dirty) {
-			save_locked(r);
 		}
+		wg_state_free(&before);
 		r->kicked = 1;
 		pthread_cond_signal(&r->wake); /* poll fast from now on */
 	}

@@ -83,6 +83,28 @@ void wg_state_free(struct wg_relay_state *s)
 	s->n = 0;
 }
 
+int wg_state_copy(struct wg_relay_state *dst, const struct wg_relay_state *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (!src->n)
+		return 0;
+	dst->entries = calloc(src->n, sizeof(*dst->entries));
+	if (!dst->entries)
+		return -1;
+	for (size_t i = 0; i < src->n; i++) {
+		struct wg_relay_entry *e = &dst->entries[i];
+		*e = src->entries[i];
+		e->ips = NULL;
+		e->n_ips = 0;
+		dst->n = i + 1;
+		if (wg_state_set_ips(e, src->entries[i].ips, src->entries[i].n_ips) != 0) {
+			wg_state_free(dst);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* File name of a holder value. */
 static const char *holder_name(enum wg_holder h)
 {
@@ -143,7 +165,9 @@ int wg_state_save(const struct wg_relay_state *s, const char *path, char *err, s
 		}
 		fputc('\n', f);
 	}
-	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+	/* ferror: a write that failed while the buffer was flushed midway
+	 * (e.g. ENOSPC) must not let a truncated file replace the old one. */
+	int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
 	int e2 = errno;
 	if (fclose(f) != 0 && !bad) {
 		bad = 1;

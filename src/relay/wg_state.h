@@ -55,6 +55,9 @@ int wg_state_set_ips(struct wg_relay_entry *e, const struct pqtun_cidr *ips, siz
 /* Remove entry at index i. */
 void wg_state_remove(struct wg_relay_state *s, size_t i);
 void wg_state_free(struct wg_relay_state *s);
+/* Deep copy of src into dst (whose old content is not freed). 0, or -1 if
+ * out of memory (dst then empty). */
+int wg_state_copy(struct wg_relay_state *dst, const struct wg_relay_state *src);
 
 /* Write the state to path atomically (temporary file in the same directory,
  * fsync, rename; mode 0600). 0, or -1 with err set. */

@@ -115,8 +115,8 @@ static int nl_open(struct nl_conn *c, const char *ifname, char *err, size_t errl
 		rc = -ENOENT;
 	if (rc != 0) {
 		if (rc == -ENOENT && if_nametoindex(ifname) == 0)
-			snprintf(err, errlen, "%s: no such interface (and no userspace WireGuard "
-				 "socket %s/%s.sock)", ifname, PQTUN_WG_UAPI_DIR, ifname);
+			snprintf(err, errlen, "%s: no such interface (and no userspace socket "
+				 "%s/%s.sock)", ifname, PQTUN_WG_UAPI_DIR, ifname);
 		else if (rc == -ENOENT)
 			snprintf(err, errlen, "%s: kernel WireGuard is not available (no 'wireguard' "
 				 "netlink family) and there is no userspace socket %s/%s.sock",
