@@ -96,7 +96,7 @@ snap() { ip -n "$ns" -d link; ip -n "$ns" addr; ip -n "$ns" rule; ip netns exec 
 # try NAME RUN_DIR PATTERN [WRAPPER...]: up must fail with PATTERN and change nothing
 try() {
 	local name=$1 dir=$2 pattern=$3; shift 3
-	local before after out rc
+	local before after rc
 	before=$(snap)
 	out=$(PQTUN_RUN_DIR="$dir" "$@" ip netns exec "$ns" "$PQTUN" up --max-attempts 1 "$tmp/hf0.conf" 2>&1); rc=$?
 	after=$(snap)
@@ -112,8 +112,30 @@ if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
 	# A read-only file system (root ignores permission bits), in a private mount namespace.
 	try "read-only state dir" "$tmp/rodir" "cannot write state in $tmp/rodir: Read-only file system" \
 		unshare -m sh -c 'mount -t tmpfs -o ro tmpfs "$PQTUN_RUN_DIR" && exec "$@"' sh
+	# A full file system: a 16 KiB tmpfs with FREE_KIB left, in a private
+	# mount namespace; afterwards it lists what is left in the state dir.
+	run_full() { # FREE_KIB CMD...
+		local free=$1
+		shift
+		unshare -m sh -c 'mount -t tmpfs -o size=16k tmpfs "$PQTUN_RUN_DIR" || exit 3
+			dd if=/dev/zero of="$PQTUN_RUN_DIR/filler" bs=1024 count=$((16 - $0)) 2>/dev/null
+			"$@"; rc=$?; echo "left in the state dir: $(ls -A "$PQTUN_RUN_DIR" | tr "\n" " ")"; exit $rc' \
+			"$free" "$@"
+	}
+	mkdir "$tmp/fulldir"
+	# Nothing can be written: refused before anything is done.
+	try "full state dir" "$tmp/fulldir" "cannot write state in $tmp/fulldir: No space left on device" \
+		run_full 0
+	echo "$out" | grep -q "left in the state dir: filler $" || fail "full state dir: files left: $out"
+	# Room for the first state file only: the first record is written, the
+	# next one (the undo entry for the interface, recorded before the
+	# interface is created) fails, so the interface is never created and the
+	# state file is removed again.
+	try "state dir full after the first write" "$tmp/fulldir" "cannot record state in $tmp/fulldir" \
+		run_full 4
+	echo "$out" | grep -q "left in the state dir: filler $" || fail "state dir full after one write: files left: $out"
 else
-	echo "note: read-only state dir case skipped (no unshare -m)"
+	echo "note: read-only and full state dir cases skipped (no unshare -m)"
 fi
 ip netns del "$ns"
 echo "PASS"

@@ -89,10 +89,19 @@ int pqtun_state_save(const struct pqtun_state *st)
 		put(f, HOPKEY("rotations"), num);
 #undef HOPKEY
 	}
-	int bad = fflush(f) != 0 || fsync(fd) != 0;
-	bad |= fclose(f) != 0;
+	/* ferror: a write that failed while the buffer was flushed midway
+	 * (e.g. ENOSPC) must not let a truncated file replace the old one. */
+	int bad = fflush(f) != 0 || ferror(f) || fsync(fd) != 0;
+	int e = errno;
+	if (fclose(f) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
 	if (bad || rename(tmp, path) < 0) {
+		if (!bad)
+			e = errno;
 		unlink(tmp);
+		errno = e; /* for the caller's message */
 		return -1;
 	}
 	return 0;
