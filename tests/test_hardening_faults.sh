@@ -5,10 +5,13 @@
 #     exit 1; while the relay is down clients get "cannot connect"; once it
 #     is back on the same port a retry succeeds and both sides hold the
 #     same PSK;
-#  2. an unusable state directory (PQTUN_RUN_DIR under a regular file, or on
-#     a read-only file system): `pqtun up` refuses with a clear error,
-#     exit 1, and changes nothing (in a private network namespace; skipped
-#     without root/namespaces).
+#  2. an unusable state directory (PQTUN_RUN_DIR under a regular file, on
+#     a read-only file system, on a full file system, or on one that fills
+#     up after the first state write): `pqtun up` refuses with a clear
+#     error, exit 1, changes nothing and leaves no state file (in a private
+#     network namespace; skipped without root/namespaces).
+# Relay-mode faults (interface removed, relay state dir full) are in
+# test_hardening_faults_wg.sh.
 set -u
 PQTUN=${PQTUN:?PQTUN must point to the pqtun binary}
 SRC=${PQTUN_SRC:-$(cd "$(dirname "$0")/.." && pwd)}

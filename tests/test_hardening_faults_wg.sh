@@ -8,7 +8,8 @@
 #     not exit and does not spin (CPU time measured over 2 s); once the
 #     interface is re-created and configured as before, the relay notices
 #     by itself and the client upgrades again (ping through the new
-#     ephemeral peer);
+#     ephemeral peer); the same when wireguard-go is killed with SIGKILL
+#     and leaves a stale UAPI socket behind;
 #  B. the relay's state directory is full (16 KiB tmpfs, private mount
 #     namespace, filled up): a new exchange is refused with UNAVAILABLE and
 #     changes nothing (no new WireGuard peer, the client keeps its tunnel),
@@ -105,6 +106,31 @@ netns_wait_handshake "$R" "$WR" "$EPH2" 5 || fail "no handshake with the new eph
 for _ in $(seq 1 30); do grep -q "info: relay: $WR is readable again" "$T/serve.log" && break; sleep 0.1; done
 grep -q "info: relay: $WR is readable again" "$T/serve.log" || fail "relay did not log that $WR is back"
 relay_has_peer "$EPH1" && fail "the lost ephemeral peer came back"
+
+step "A: wireguard-go killed (SIGKILL): interface gone, stale UAPI socket left"
+WG_PID=${_netns_wg_pid[$WR]}
+kill -KILL "$WG_PID"
+wait "$WG_PID" 2>/dev/null
+for _ in $(seq 1 50); do netns_exec "$R" ip link show "$WR" >/dev/null 2>&1 || break; sleep 0.1; done
+[ -S "/var/run/wireguard/$WR.sock" ] || fail "expected a stale UAPI socket after SIGKILL"
+lines0=$(wc -l <"$T/serve.log")
+t0=$(cpu_ticks "$RELAY_PID")
+sleep 2
+t1=$(cpu_ticks "$RELAY_PID")
+echo "relay with a stale socket: $((t1 - t0)) CPU ticks in 2 s"
+[ $((t1 - t0)) -le 20 ] || fail "relay used $((t1 - t0)) CPU ticks in 2 s with a stale socket (spinning?)"
+OUT=$(netns_exec "$C" timeout 20 "$PQTUN" exchange -t 10 "$NET.1" "$CPUB" 2>&1); rc=$?
+echo "exchange with a stale socket: exit $rc: $OUT"
+sed -n "$((lines0 + 1)),\$p" "$T/serve.log"
+[ $rc -eq 1 ] || fail "exchange with a stale socket: exit $rc, expected 1"
+printf '%s\n' "$OUT" | grep -q "UNAVAILABLE.*relay cannot read its WireGuard interface" ||
+	fail "unclear client error: $OUT"
+kill -0 "$RELAY_PID" 2>/dev/null || fail "relay exited"
+netns_wg_del "$R" "$WR"
+netns_wg_add "$R" "$WR" 10.64.0.1/16
+relay_wg_config
+netns_wg "$C" set "$WC" private-key "$T/c.key" peer "$RPUB" preshared-key /dev/null
+ping_ok || fail "no ping with the normal key after wireguard-go was restarted"
 echo "interface removal: client refused with UNAVAILABLE, relay kept running and idle, upgrade works after re-creation"
 netns_kill "$RELAY_PID"
 
