@@ -191,4 +191,8 @@ EPH4=$(client_pub)
 in_relay_fs grep -q "eph=$EPH4 " "$SD/relay.state" || fail "new ephemeral peer not recorded"
 ping_ok || fail "no ping after the upgrade with space freed"
 netns_kill "$RELAY_PID"
+# sanitizer builds: the relay must have survived the faults without reports
+if grep -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$T"/serve*.log; then
+	fail "sanitizer reports from the relay"
+fi
 echo "PASS"
