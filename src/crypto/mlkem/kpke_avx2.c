@@ -80,21 +80,47 @@ static void noise1_avx2(mlkem_poly *r, const uint8_t seed[MLKEM_SYMBYTES], uint8
 	pqtun_memzero(buf, sizeof(buf));
 }
 
-/* The 16 SampleNTT jobs of the transposed matrix (entry (i, j) from
- * rho || i || j), appended at jobs[0..15]; ext holds their inputs. */
+/* The 16 SampleNTT jobs of the matrix, appended at jobs[0..15]; ext holds
+ * their inputs. Entry (i, j) of at comes from rho || i || j: that is the
+ * transposed matrix A^T, or A itself when transposed is 0 (rho || j || i). */
 static void matrix_jobs(mlkem_x4_job *jobs, uint8_t ext[16][MLKEM_SYMBYTES + 2],
-			mlkem_polyvec at[MLKEM_K], const uint8_t rho[MLKEM_SYMBYTES])
+			mlkem_polyvec at[MLKEM_K], const uint8_t rho[MLKEM_SYMBYTES],
+			int transposed)
 {
 	for (unsigned int i = 0; i < MLKEM_K; i++)
 		for (unsigned int j = 0; j < MLKEM_K; j++) {
 			unsigned int n = MLKEM_K * i + j;
 			memcpy(ext[n], rho, MLKEM_SYMBYTES);
-			ext[n][MLKEM_SYMBYTES] = (uint8_t)i;
-			ext[n][MLKEM_SYMBYTES + 1] = (uint8_t)j;
+			ext[n][MLKEM_SYMBYTES] = (uint8_t)(transposed ? i : j);
+			ext[n][MLKEM_SYMBYTES + 1] = (uint8_t)(transposed ? j : i);
 			jobs[n] = (mlkem_x4_job){ .in = ext[n], .inlen = MLKEM_SYMBYTES + 2,
 						  .rate = SHAKE128_RATE, .ds = 0x1f,
 						  .kind = MLKEM_X4_SAMPLE, .coeffs = at[i].v[j].c };
 		}
+}
+
+/* KeyGen's sampling in one scheduler run: the matrix A from rho (public)
+ * and s, e = SamplePolyCBD_2(PRF(sigma, 0..7)) (secret); 14 four-way
+ * permutations when every matrix entry needs three blocks. */
+static void keygen_sample_avx2(mlkem_polyvec a[MLKEM_K], mlkem_polyvec *s, mlkem_polyvec *e,
+			       const uint8_t rho[MLKEM_SYMBYTES], const uint8_t sigma[MLKEM_SYMBYTES])
+{
+	mlkem_x4_job jobs[16 + 2 * MLKEM_K];
+	uint8_t ext[16][MLKEM_SYMBYTES + 2];
+	uint8_t prf_in[2 * MLKEM_K][MLKEM_SYMBYTES + 1];
+
+	/* The three-block matrix jobs first, then the one-block noise jobs. */
+	matrix_jobs(jobs, ext, a, rho, 0);
+	for (unsigned int n = 0; n < 2 * MLKEM_K; n++) {
+		memcpy(prf_in[n], sigma, MLKEM_SYMBYTES);
+		prf_in[n][MLKEM_SYMBYTES] = (uint8_t)n;
+		jobs[16 + n] = (mlkem_x4_job){ .in = prf_in[n], .inlen = MLKEM_SYMBYTES + 1,
+					       .rate = SHAKE256_RATE, .ds = 0x1f,
+					       .kind = MLKEM_X4_NOISE,
+					       .poly = n < MLKEM_K ? &s->v[n] : &e->v[n - MLKEM_K] };
+	}
+	mlkem_x4_run_jobs(jobs, 16 + 2 * MLKEM_K);
+	pqtun_memzero(prf_in, sizeof(prf_in));
 }
 
 static void encaps_prepare_avx2(uint8_t h[MLKEM_SYMBYTES], mlkem_polyvec at[MLKEM_K],
@@ -104,7 +130,7 @@ static void encaps_prepare_avx2(uint8_t h[MLKEM_SYMBYTES], mlkem_polyvec at[MLKE
 	uint8_t ext[16][MLKEM_SYMBYTES + 2];
 	jobs[0] = (mlkem_x4_job){ .in = ek, .inlen = MLKEM_EK_BYTES, .rate = SHA3_256_RATE,
 				  .ds = 0x06, .kind = MLKEM_X4_HASH32, .out = h };
-	matrix_jobs(jobs + 1, ext, at, ek + MLKEM_POLYVECBYTES);
+	matrix_jobs(jobs + 1, ext, at, ek + MLKEM_POLYVECBYTES, 1);
 	mlkem_x4_run_jobs(jobs, 17);
 }
 
@@ -126,7 +152,7 @@ static void decaps_prepare_avx2(uint8_t h[MLKEM_SYMBYTES], uint8_t k_bar[MLKEM_S
 		jobs[n++] = (mlkem_x4_job){ .in = ek, .inlen = MLKEM_EK_BYTES,
 					    .rate = SHA3_256_RATE, .ds = 0x06,
 					    .kind = MLKEM_X4_HASH32, .out = h };
-	matrix_jobs(jobs + n, ext, at, ek + MLKEM_POLYVECBYTES);
+	matrix_jobs(jobs + n, ext, at, ek + MLKEM_POLYVECBYTES, 1);
 	mlkem_x4_run_jobs(jobs, n + 16);
 	memcpy(k_bar, kb, MLKEM_SS_BYTES);
 	pqtun_memzero(zc, sizeof(zc));
@@ -153,6 +179,7 @@ static inline void frombytes_avx2(mlkem_poly *r, const uint8_t a[MLKEM_POLYBYTES
 #define KPKE_GEN_MATRIX gen_matrix_avx2
 #define KPKE_NOISE4 noise4_avx2
 #define KPKE_NOISE1 noise1_avx2
+#define KPKE_KEYGEN_SAMPLE keygen_sample_avx2
 #define KPKE_NAME(x) kpke_avx2_##x
 #include "crypto/mlkem/kpke_template.h"
 

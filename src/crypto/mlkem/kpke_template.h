@@ -14,7 +14,11 @@
  *   KPKE_DECOMPRESS_DU(mlkem_poly *, const uint8_t[352]) (Decompress11(ByteDecode11)),
  * all with the contracts of the portable versions, and KPKE_NAME(x) to name
  * the entry points (keygen, encrypt, encrypt_with_matrix, decrypt,
- * ek_in_range). Every secret intermediate is wiped before return. */
+ * ek_in_range). Optionally KPKE_KEYGEN_SAMPLE(mlkem_polyvec A[K],
+ * mlkem_polyvec *s, mlkem_polyvec *e, const uint8_t rho[32],
+ * const uint8_t sigma[32]) does KeyGen's matrix and noise sampling at once
+ * (same results as KPKE_GEN_MATRIX(A, rho, 0) and two KPKE_NOISE4).
+ * Every secret intermediate is wiped before return. */
 #include <string.h>
 
 #include "crypto/mlkem/ct.h"
@@ -42,9 +46,13 @@ static void KPKE_NAME(keygen)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_D
 
 	/* rho becomes part of ek: public from here on. */
 	mlkem_declassify(rho, MLKEM_SYMBYTES);
+#ifdef KPKE_KEYGEN_SAMPLE
+	KPKE_KEYGEN_SAMPLE(a, &s, &e, rho, sigma);
+#else
 	KPKE_GEN_MATRIX(a, rho, 0);
 	KPKE_NOISE4(s.v, sigma, 0);
 	KPKE_NOISE4(e.v, sigma, MLKEM_K);
+#endif
 	for (unsigned int i = 0; i < MLKEM_K; i++) {
 		KPKE_NTT(&s.v[i]);
 		KPKE_NTT(&e.v[i]);

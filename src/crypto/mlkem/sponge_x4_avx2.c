@@ -8,21 +8,25 @@
 #include "crypto/fips202.h"
 #include "crypto/fips202x4.h"
 #include "crypto/mlkem/params.h"
+#include "crypto/mlkem/poly.h"
 #include "crypto/mlkem/rej_avx2.h"
 #include "util/mem.h"
 
-/* XORs len bytes into lane l of st, starting at byte off of the rate part. */
-static void x4_xor_bytes(keccakx4_state *st, unsigned int l, size_t off, const uint8_t *in,
-			 size_t len)
+/* XORs in[0..len) into lane l of st from byte 0 of the rate part
+ * (len <= rate): whole words, then the last partial word in one go. */
+static inline void x4_xor_lane(keccakx4_state *st, unsigned int l, const uint8_t *in, size_t len)
 {
-	size_t b = 0;
-	for (; b + 8 <= len && (off + b) % 8 == 0; b += 8) {
+	uint64_t *s = st->s + l;
+	size_t w = len / 8;
+	for (size_t i = 0; i < w; i++) {
 		uint64_t v;
-		memcpy(&v, in + b, 8);
-		st->s[4 * ((off + b) / 8) + l] ^= v;
+		memcpy(&v, in + 8 * i, 8);
+		s[4 * i] ^= v; /* x86-64 is little-endian */
 	}
-	for (; b < len; b++)
-		st->s[4 * ((off + b) / 8) + l] ^= (uint64_t)in[b] << (8 * ((off + b) % 8));
+	uint64_t last = 0;
+	for (size_t b = 8 * w; b < len; b++)
+		last |= (uint64_t)in[b] << (8 * (b - 8 * w));
+	s[4 * w] ^= last;
 }
 
 /* The first 21 words (168 bytes) of each lane into out[l] (32-byte
@@ -46,6 +50,14 @@ static void x4_extract(const keccakx4_state *st, uint8_t out[4][192])
 	for (unsigned int l = 0; l < 4; l++)
 		_mm256_store_si256((__m256i *)(out[l] + 160),
 				   _mm256_set_epi64x(0, 0, 0, (long long)st->s[4 * 20 + l]));
+}
+
+/* SamplePolyCBD_2 into p from buf[0..128) (secret, constant time); kept
+ * out of line so that its loop is vectorised on its own. */
+static __attribute__((noinline)) void x4_noise_poly(mlkem_poly *restrict p,
+						   const uint8_t *restrict buf)
+{
+	mlkem_poly_cbd2(p, buf);
 }
 
 void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
@@ -73,13 +85,14 @@ void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 				continue;
 			size_t rem = j->inlen - j->off;
 			if (rem >= j->rate) {
-				x4_xor_bytes(&st, l, 0, j->in + j->off, j->rate);
+				x4_xor_lane(&st, l, j->in + j->off, j->rate);
 				j->off += j->rate;
 			} else {
-				const uint8_t last = 0x80;
-				x4_xor_bytes(&st, l, 0, j->in + j->off, rem);
-				x4_xor_bytes(&st, l, rem, &j->ds, 1);
-				x4_xor_bytes(&st, l, j->rate - 1, &last, 1);
+				/* Last block: FIPS 202 pad10*1 after the domain
+				 * bits (rates are multiples of 8 bytes). */
+				x4_xor_lane(&st, l, j->in + j->off, rem);
+				st.s[4 * (rem / 8) + l] ^= (uint64_t)j->ds << (8 * (rem % 8));
+				st.s[4 * (j->rate / 8 - 1) + l] ^= 0x80ULL << 56;
 				j->off = j->inlen;
 				squeezing[l] = 1;
 			}
@@ -97,6 +110,8 @@ void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 			int done = 1;
 			if (j->kind == MLKEM_X4_HASH32) {
 				memcpy(j->out, out[l], 32);
+			} else if (j->kind == MLKEM_X4_NOISE) {
+				x4_noise_poly(j->poly, out[l]);
 			} else {
 				j->ctr = mlkem_rej_uniform_avx2_block(j->coeffs, j->ctr, out[l]);
 				done = j->ctr >= MLKEM_N;
