@@ -218,14 +218,16 @@ const char *pqtun_relay_strerror(int err);
 
 struct pqtun_relay;
 
-/* Bind the listening socket and start the workers; the config (and the
- * strings it points to) must outlive the relay. Returns 0 or a
+/* Bind the listening socket (no threads yet: the workers start in
+ * pqtun_relay_run, so a caller can drop privileges in between); the config
+ * (and the strings it points to) must outlive the relay. Returns 0 or a
  * pqtun_relay_error. */
 int pqtun_relay_create(struct pqtun_relay **out, const struct pqtun_relay_config *cfg);
 /* The bound port (useful with port 0). */
 uint16_t pqtun_relay_port(const struct pqtun_relay *relay);
-/* Serve until pqtun_relay_stop. Returns 0 after a stop, or a negative
- * pqtun_relay_error if the event loop failed. Call from one thread. */
+/* Start the workers (first call) and serve until pqtun_relay_stop. Returns
+ * 0 after a stop, or a negative pqtun_relay_error if the workers could not
+ * start or the event loop failed. Call from one thread. */
 int pqtun_relay_run(struct pqtun_relay *relay);
 /* Make pqtun_relay_run return soon. Async-signal-safe and thread-safe. */
 void pqtun_relay_stop(struct pqtun_relay *relay);

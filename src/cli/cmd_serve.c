@@ -1,21 +1,34 @@
 /* pqtun serve: run the relay's config service (gRPC RegisterPeerV1).
- * Standalone mode prints every exchange, PSK included, for testing. */
+ * Standalone mode prints every exchange, PSK included, for testing.
+ * Once the socket is bound and the WireGuard interface checked, and before
+ * any thread starts or the relay state file is touched, the process drops
+ * to an unprivileged user and the capabilities its backend needs. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "pqtun/exchange.h"
 #include "pqtun/kem.h"
+#include "relay/uapi_broker.h"
 #include "relay/wg_relay.h"
 #include "util/encoding.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/privdrop.h"
+#include "wg/backend.h"
+
+/* The user a root-started `pqtun serve` becomes when no --user is given. */
+#define SERVE_DEFAULT_USER "pqtun"
 
 void usage_serve(FILE *out)
 {
@@ -58,7 +71,19 @@ void usage_serve(FILE *out)
 		"      --daita-max-blocking F  DAITA max_blocking_frac, 0..1 (default 0.5)\n"
 		"      --disable-kem NAME      answer UNIMPLEMENTED for this KEM even if built in\n"
 		"                              (e.g. Classic-McEliece-460896f-round3; repeatable)\n"
-		"  -h, --help                  this help\n");
+		"  -u, --user USER             after binding and checking the interface, run as USER\n"
+		"                              (default when started as root: user '" SERVE_DEFAULT_USER "' if it\n"
+		"                              exists, else stay uid 0 with capabilities dropped)\n"
+		"      --group GROUP           primary group instead of USER's (needs --user)\n"
+		"      --no-drop               keep every privilege (debugging only)\n"
+		"  -h, --help                  this help\n"
+		"\n"
+		"Privileges: before any thread starts, serve switches uid/gid/groups, keeps\n"
+		"no capability (relay mode on kernel WireGuard: CAP_NET_ADMIN only; on\n"
+		"userspace WireGuard a capability-less uid-0 helper process opens the UAPI\n"
+		"socket), clears the bounding, inheritable and ambient sets, and sets\n"
+		"no_new_privs and non-dumpable. The default state directory is given to\n"
+		"USER; a --state file's directory must be writable by USER.\n");
 }
 
 struct standalone_printer {
@@ -160,11 +185,113 @@ static int parse_seconds_ms(const char *s, unsigned *ms)
 	return 0;
 }
 
+/* Relay mode with the default state file: make /var/lib/pqtun (created if
+ * missing) belong to the user we drop to, as systemd's StateDirectory=
+ * does. A --state file's directory is the admin's to prepare. 0 or -1. */
+static int serve_prepare_state_dir(const struct pqtun_privdrop *drop, char *err, size_t errlen)
+{
+	struct stat st;
+	if (mkdir(PQTUN_WG_RELAY_STATE_DIR, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", PQTUN_WG_RELAY_STATE_DIR, strerror(errno));
+		return -1;
+	}
+	if (lstat(PQTUN_WG_RELAY_STATE_DIR, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a directory", PQTUN_WG_RELAY_STATE_DIR);
+		return -1;
+	}
+	if ((st.st_uid != drop->uid || st.st_gid != drop->gid) &&
+	    chown(PQTUN_WG_RELAY_STATE_DIR, drop->uid, drop->gid) != 0) {
+		snprintf(err, errlen, "cannot give %s to uid %u: %s", PQTUN_WG_RELAY_STATE_DIR, (unsigned)drop->uid,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Drop privileges for the rest of the process's life (no thread may be
+ * running): relay mode on kernel WireGuard keeps CAP_NET_ADMIN (netlink);
+ * on userspace WireGuard, when the uid changes away from 0, a broker
+ * process opens root's UAPI socket; then check that the interface is still
+ * readable. user names the new user (NULL: ids kept). 0 or -1 with err. */
+static int serve_drop(struct pqtun_privdrop *drop, const char *user, const char *ifname, char *err, size_t errlen)
+{
+	char why[256];
+	if (ifname) {
+		enum pqtun_wg_backend_kind kind = pqtun_wg_backend_of(ifname);
+		if (kind == PQTUN_WG_BACKEND_KERNEL)
+			drop->keep_caps = PQTUN_PRIVDROP_CAP(CAP_NET_ADMIN);
+		else if (kind == PQTUN_WG_BACKEND_UAPI && drop->change_ids && drop->uid != 0 && geteuid() == 0 &&
+			 relay_uapi_broker_start(ifname, err, errlen) != 0)
+			return -1;
+	}
+	if (pqtun_privdrop_apply(drop, why, sizeof(why)) != 0) {
+		if (user)
+			snprintf(err, errlen, "cannot drop privileges to user %s: %s", user, why);
+		else
+			snprintf(err, errlen, "cannot drop privileges: %s", why);
+		return -1;
+	}
+	if (ifname) {
+		struct pqtun_wg_device *dev = NULL;
+		if (pqtun_wg_get_device(ifname, &dev, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "after dropping privileges: %s", why);
+			return -1;
+		}
+		pqtun_wg_device_free(dev);
+	}
+	return 0;
+}
+
+/* After the drop: the directory of the relay state file (state_path, NULL
+ * = the default directory) must let the user create and rename files.
+ * 0, or -1 with err naming the directory and the user. */
+static int serve_check_state_dir(const char *state_path, const char *user, char *err, size_t errlen)
+{
+	const char *dir = PQTUN_WG_RELAY_STATE_DIR;
+	char *copy = NULL;
+	if (state_path) {
+		const char *slash = strrchr(state_path, '/');
+		if (!slash)
+			dir = ".";
+		else if (slash == state_path)
+			dir = "/";
+		else if ((copy = strndup(state_path, (size_t)(slash - state_path))) != NULL)
+			dir = copy;
+		else
+			return 0; /* out of memory: the first save will tell */
+	}
+	int rc = faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS);
+	if (rc != 0)
+		snprintf(err, errlen, "the relay state directory %s is not writable by user %s: %s", dir, user,
+			 strerror(errno));
+	free(copy);
+	return rc != 0 ? -1 : 0;
+}
+
+/* One line on stderr: who the server runs as and what it kept. */
+static void serve_report_privileges(const struct pqtun_privdrop *drop, const char *user, const char *default_user_err)
+{
+	char caps[256];
+	pqtun_privdrop_caps_str(drop->keep_caps, caps, sizeof(caps));
+	pid_t helper = relay_uapi_broker_pid();
+	if (user)
+		fprintf(stderr, "pqtun serve: running as user %s (uid %u, gid %u), capabilities: %s", user,
+			(unsigned)drop->uid, (unsigned)drop->gid, caps);
+	else
+		fprintf(stderr, "pqtun serve: running as uid %u, capabilities: %s", (unsigned)getuid(), caps);
+	if (helper)
+		fprintf(stderr, ", UAPI socket opened by helper process %ld", (long)helper);
+	if (!user && getuid() == 0)
+		fprintf(stderr, " (warning: %s; create it or give --user USER)",
+			default_user_err[0] ? default_user_err : "no user to switch to");
+	fprintf(stderr, "\n");
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	enum { OPT_JSON = 256, OPT_WORKERS, OPT_MAXCONN, OPT_MAXSTREAMS, OPT_MAXMSG, OPT_READTO, OPT_IDLETO,
 	       OPT_STATE, OPT_EPH_TIMEOUT, OPT_DAITA_MACHINE, OPT_DAITA_PADDING, OPT_DAITA_BLOCKING,
-	       OPT_DISABLE_KEM };
+	       OPT_DISABLE_KEM, OPT_GROUP, OPT_NO_DROP };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -181,6 +308,9 @@ int cmd_serve(int argc, char **argv)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "ephemeral-timeout", required_argument, NULL, OPT_EPH_TIMEOUT },
+		{ "user", required_argument, NULL, 'u' },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "no-drop", no_argument, NULL, OPT_NO_DROP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -190,12 +320,17 @@ int cmd_serve(int argc, char **argv)
 	const char *machines[16];
 	const char *disabled_kems[8];
 	double daita_padding = 0.5, daita_blocking = 0.5;
+	const char *user = NULL, *group = NULL;
+	int no_drop = 0;
 	unsigned long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:i:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:i:u:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': cfg.listen = optarg; break;
+		case 'u': user = optarg; break;
+		case OPT_GROUP: group = optarg; break;
+		case OPT_NO_DROP: no_drop = 1; break;
 		case 'i': wgo.ifname = optarg; break;
 		case OPT_STATE: wgo.state_path = optarg; break;
 		case OPT_EPH_TIMEOUT:
@@ -259,6 +394,10 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (group && !user)
+		return cli_usage_error("serve", "--group needs --user");
+	if (no_drop && user)
+		return cli_usage_error("serve", "--no-drop and --user exclude each other");
 	char listen_buf[64], wgerr[512];
 	struct pqtun_wg_relay *wgrelay = NULL;
 	if ((wgo.state_path || wgo.expire_s) && !wgo.ifname)
@@ -276,13 +415,38 @@ int cmd_serve(int argc, char **argv)
 	cfg.disabled_kems = disabled_kems;
 	cfg.daita.max_padding_frac = daita_padding;
 	cfg.daita.max_blocking_frac = daita_blocking;
-	if (wgo.ifname && pqtun_wg_relay_create(&wgrelay, &wgo, wgerr, sizeof(wgerr)) != 0)
+
+	/* Who we become, looked up first: a wrong name fails before anything starts. */
+	struct pqtun_privdrop drop = { 0 };
+	const char *drop_user = NULL; /* name we switch to; NULL = ids kept */
+	char default_user_err[256] = "";
+	if (user) {
+		if (pqtun_privdrop_for_user(&drop, user, group, wgerr, sizeof(wgerr)) != 0)
+			return cli_failure("serve", "%s", wgerr);
+		drop_user = user;
+	} else if (!no_drop && geteuid() == 0) {
+		if (pqtun_privdrop_for_user(&drop, SERVE_DEFAULT_USER, NULL, default_user_err,
+					    sizeof(default_user_err)) == 0)
+			drop_user = SERVE_DEFAULT_USER;
+	}
+	if (wgo.ifname && !wgo.state_path && drop.change_ids &&
+	    serve_prepare_state_dir(&drop, wgerr, sizeof(wgerr)) != 0) {
+		pqtun_privdrop_free(&drop);
 		return cli_failure("serve", "%s", wgerr);
+	}
+
+	if (wgo.ifname && pqtun_wg_relay_create(&wgrelay, &wgo, wgerr, sizeof(wgerr)) != 0) {
+		pqtun_privdrop_free(&drop);
+		return cli_failure("serve", "%s", wgerr);
+	}
 
 	/* Policy: relay mode (--interface, WireGuard) sets cfg.policy from the
 	 * WireGuard backend here; without it we run standalone and print. */
-	if (pthread_mutex_init(&printer.lock, NULL) != 0)
+	if (pthread_mutex_init(&printer.lock, NULL) != 0) {
+		pqtun_wg_relay_free(wgrelay);
+		pqtun_privdrop_free(&drop);
 		return cli_failure("serve", "out of memory");
+	}
 	cfg.policy.ctx = &printer;
 	cfg.policy.register_peer = standalone_register;
 	if (wgrelay)
@@ -295,12 +459,44 @@ int cmd_serve(int argc, char **argv)
 		int saved = errno;
 		pthread_mutex_destroy(&printer.lock);
 		pqtun_wg_relay_free(wgrelay);
+		pqtun_privdrop_free(&drop);
 		if (rc == PQTUN_RELAY_SOCKET)
 			return cli_failure("serve", "cannot listen on %s: %s", cfg.listen, strerror(saved));
 		if (rc == PQTUN_RELAY_BAD_CONFIG)
 			return cli_usage_error("serve", "invalid --listen address '%s' (HOST:PORT)", cfg.listen);
 		return cli_failure("serve", "%s", pqtun_relay_strerror(rc));
 	}
+
+	/* Socket bound, interface checked, no thread running yet: drop. The
+	 * state file is read and written only with the credentials kept. */
+	if (!no_drop && serve_drop(&drop, drop_user, wgo.ifname, wgerr, sizeof(wgerr)) != 0) {
+		pqtun_relay_destroy(relay);
+		relay_uapi_broker_stop();
+		pthread_mutex_destroy(&printer.lock);
+		pqtun_privdrop_free(&drop);
+		return cli_failure("serve", "%s", wgerr);
+	}
+	if (wgrelay && drop_user && !no_drop &&
+	    serve_check_state_dir(wgo.state_path, drop_user, wgerr, sizeof(wgerr)) != 0) {
+		pqtun_relay_destroy(relay);
+		relay_uapi_broker_stop();
+		pthread_mutex_destroy(&printer.lock);
+		pqtun_privdrop_free(&drop);
+		return cli_failure("serve", "%s", wgerr);
+	}
+	if (wgrelay && (rc = pqtun_wg_relay_start(wgrelay, wgerr, sizeof(wgerr))) != 0) {
+		pqtun_relay_destroy(relay);
+		relay_uapi_broker_stop();
+		pthread_mutex_destroy(&printer.lock);
+		if (rc == PQTUN_WG_RELAY_UNWRITABLE && drop_user)
+			cli_failure("serve", "%s (the state file's directory must be writable by user %s)", wgerr,
+				    drop_user);
+		else
+			cli_failure("serve", "%s", wgerr);
+		pqtun_privdrop_free(&drop);
+		return PQTUN_EXIT_FAILURE;
+	}
+
 	running_relay = relay;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -315,11 +511,15 @@ int cmd_serve(int argc, char **argv)
 	else if (pqtun_log_get_level() >= PQTUN_LOG_WARN)
 		fprintf(stderr, "pqtun serve: listening on %s (port %u), standalone mode: PSKs are printed (testing only)\n",
 			cfg.listen, pqtun_relay_port(relay));
+	if (!no_drop && pqtun_log_get_level() >= PQTUN_LOG_WARN)
+		serve_report_privileges(&drop, drop_user, default_user_err);
+	pqtun_privdrop_free(&drop);
 
 	rc = pqtun_relay_run(relay);
 	running_relay = NULL;
 	print_summary(relay);
 	pqtun_relay_destroy(relay);
+	relay_uapi_broker_stop();
 	pthread_mutex_destroy(&printer.lock);
 	if (rc != 0)
 		return cli_failure("serve", "%s", pqtun_relay_strerror(rc));

@@ -873,11 +873,8 @@ int pqtun_relay_create(struct pqtun_relay **out, const struct pqtun_relay_config
 	ev.data.ptr = &r->tag_stop;
 	if (epoll_ctl(r->epoll_fd, EPOLL_CTL_ADD, r->stop_fd, &ev) != 0)
 		goto fail;
-	if (relay_workers_start(&r->workers, r->cfg.workers, r->cfg.max_queue, &r->service, r->done_fd) != 0) {
-		rc = PQTUN_RELAY_THREADS;
-		goto fail;
-	}
-	r->workers_started = 1;
+	/* the workers start in pqtun_relay_run: a caller may drop privileges
+	 * between the two calls, and credentials are per thread */
 	*out = (struct pqtun_relay *)r;
 	return 0;
 fail:
@@ -903,6 +900,11 @@ int pqtun_relay_run(struct pqtun_relay *relay)
 	struct relay *r = (struct relay *)relay;
 	struct epoll_event events[64];
 
+	if (!r->workers_started) {
+		if (relay_workers_start(&r->workers, r->cfg.workers, r->cfg.max_queue, &r->service, r->done_fd) != 0)
+			return PQTUN_RELAY_THREADS;
+		r->workers_started = 1;
+	}
 	for (;;) {
 		int n = epoll_wait(r->epoll_fd, events, 64, TICK_MS);
 		if (n < 0) {

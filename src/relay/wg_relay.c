@@ -395,10 +395,16 @@ int pqtun_wg_relay_create(struct pqtun_wg_relay **out, const struct pqtun_wg_rel
 		return -1;
 	}
 	pthread_condattr_destroy(&ca);
-	if (wg_state_load(&r->state, r->state_path, err, errlen) != 0) {
-		pqtun_wg_relay_free(r);
+	*out = r;
+	return 0;
+}
+
+int pqtun_wg_relay_start(struct pqtun_wg_relay *r, char *err, size_t errlen)
+{
+	if (r->thread_started)
+		return 0;
+	if (wg_state_load(&r->state, r->state_path, err, errlen) != 0)
 		return -1;
-	}
 	r->loaded = 1;
 	if (r->state.n)
 		log_info("relay: %s: restored %zu peer(s) with ephemeral peers from %s", r->ifname,
@@ -406,26 +412,23 @@ int pqtun_wg_relay_create(struct pqtun_wg_relay **out, const struct pqtun_wg_rel
 	pthread_mutex_lock(&r->lock);
 	sync_locked(r); /* reconcile with WireGuard's actual peers */
 	int saved = save_locked(r); /* and make sure the state file is writable now */
+	if (saved != 0)
+		r->loaded = 0; /* nothing to save on the way out */
 	pthread_mutex_unlock(&r->lock);
 	if (saved != 0) {
 		snprintf(err, errlen, "cannot write the relay state file %s", r->state_path);
-		r->loaded = 0; /* nothing to save on the way out */
-		pqtun_wg_relay_free(r);
-		return -1;
+		return PQTUN_WG_RELAY_UNWRITABLE;
 	}
 	if (pthread_create(&r->thread, NULL, poller, r) != 0) {
-		pqtun_wg_relay_free(r);
 		snprintf(err, errlen, "cannot start the peer poller thread");
 		return -1;
 	}
 	r->thread_started = 1;
 	if (pthread_create(&r->switcher, NULL, switcher, r) != 0) {
-		pqtun_wg_relay_free(r);
 		snprintf(err, errlen, "cannot start the peer switcher thread");
 		return -1;
 	}
 	r->switcher_started = 1;
-	*out = r;
 	return 0;
 }
 

@@ -32,10 +32,19 @@ struct pqtun_wg_relay_options {
 
 struct pqtun_wg_relay;
 
-/* Check the interface, load and reconcile the state, start the poller.
- * Returns 0, or -1 with a one-line reason in err. */
+/* Check the interface (no state file access and no threads yet: the
+ * caller may drop privileges before pqtun_wg_relay_start). Returns 0, or
+ * -1 with a one-line reason in err. */
 int pqtun_wg_relay_create(struct pqtun_wg_relay **out, const struct pqtun_wg_relay_options *opts,
 			  char *err, size_t errlen);
+#define PQTUN_WG_RELAY_UNWRITABLE (-2)
+/* With the credentials the relay keeps: load the state, reconcile it with
+ * WireGuard's peers, save it (proves the file is writable) and start the
+ * poller and switcher threads. 0, PQTUN_WG_RELAY_UNWRITABLE if the state
+ * file cannot be written, or -1 for other failures, with a one-line
+ * reason in err (pqtun_wg_relay_free, or the policy's release, still
+ * cleans up). */
+int pqtun_wg_relay_start(struct pqtun_wg_relay *r, char *err, size_t errlen);
 /* Fill policy with the callbacks (authorize, register_peer, release). The
  * relay object is freed by policy.release (pqtun_relay_destroy calls it) or
  * by pqtun_wg_relay_free if it was never handed over. */

@@ -41,6 +41,13 @@ int pqtun_wg_uapi_set(const struct pqtun_wg_device *dev, char *err, size_t errle
 int pqtun_wg_netlink_get(const char *ifname, struct pqtun_wg_device **out, char *err, size_t errlen);
 int pqtun_wg_netlink_set(const struct pqtun_wg_device *dev, char *err, size_t errlen);
 
+/* How UAPI connections are made: fn(ctx, socket_path) returns a connected
+ * stream socket or a negative errno. Set once, before any other thread
+ * uses the backend (e.g. by a process that hands connecting to a helper
+ * that kept the right to open root's socket); NULL = connect directly. */
+typedef int (*pqtun_wg_uapi_connector)(void *ctx, const char *socket_path);
+void pqtun_wg_uapi_set_connector(pqtun_wg_uapi_connector fn, void *ctx);
+
 /* 1 if ifname is a plausible interface name (1-15 chars, no '/', not "."/".."). */
 int pqtun_wg_ifname_ok(const char *ifname);
 

@@ -84,33 +84,57 @@ static void sbuf_free(struct sbuf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Connect to the interface's UAPI socket with send/receive timeouts. fd, or a negative errno with err set. */
-static int uapi_connect(const char *ifname, char *err, size_t errlen)
+static pqtun_wg_uapi_connector uapi_connector;
+static void *uapi_connector_ctx;
+
+void pqtun_wg_uapi_set_connector(pqtun_wg_uapi_connector fn, void *ctx)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock", PQTUN_WG_UAPI_DIR, ifname);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "%s: cannot create a UNIX socket: %s", ifname, strerror(e));
-		return -e;
-	}
+	uapi_connector_ctx = ctx;
+	uapi_connector = fn;
+}
+
+/* Send and receive timeouts on a UAPI connection. */
+static void uapi_set_timeouts(int fd)
+{
 	struct timeval tv = { .tv_sec = UAPI_TIMEOUT_S };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Connect to the UNIX socket at path ourselves. fd, or a negative errno. */
+static int uapi_open(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	uapi_set_timeouts(fd);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		int e = errno;
-		if (e == ENOENT)
-			snprintf(err, errlen, "%s: no such userspace WireGuard interface (%s missing)",
-				 ifname, sun.sun_path);
-		else if (e == ECONNREFUSED)
-			snprintf(err, errlen, "%s: userspace WireGuard is not running (stale socket %s)",
-				 ifname, sun.sun_path);
-		else
-			snprintf(err, errlen, "%s: cannot connect to %s: %s", ifname, sun.sun_path, strerror(e));
 		close(fd);
 		return -e;
 	}
+	return fd;
+}
+
+/* Connect to the interface's UAPI socket (through the connector if one is
+ * set) with send/receive timeouts. fd, or a negative errno with err set. */
+static int uapi_connect(const char *ifname, char *err, size_t errlen)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	snprintf(path, sizeof(path), "%s/%s.sock", PQTUN_WG_UAPI_DIR, ifname);
+	int fd = uapi_connector ? uapi_connector(uapi_connector_ctx, path) : uapi_open(path);
+	if (fd >= 0) {
+		uapi_set_timeouts(fd);
+		return fd;
+	}
+	if (fd == -ENOENT)
+		snprintf(err, errlen, "%s: no such userspace WireGuard interface (%s missing)", ifname, path);
+	else if (fd == -ECONNREFUSED)
+		snprintf(err, errlen, "%s: userspace WireGuard is not running (stale socket %s)", ifname, path);
+	else
+		snprintf(err, errlen, "%s: cannot connect to %s: %s", ifname, path, strerror(-fd));
 	return fd;
 }
 
