@@ -95,8 +95,10 @@ void pqtun_privdrop_caps_str(uint64_t caps, char *out, size_t outlen)
 				name = names[i].name;
 		int n = name ? snprintf(out + used, outlen - used, "%s%s", used ? "," : "", name)
 			     : snprintf(out + used, outlen - used, "%scap_%d", used ? "," : "", c);
-		if (n < 0 || (size_t)n >= outlen - used)
-			return; /* truncated */
+		if (n < 0 || (size_t)n >= outlen - used) {
+			out[used] = '\0'; /* whole names only */
+			return;
+		}
 		used += (size_t)n;
 	}
 }

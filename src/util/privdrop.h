@@ -44,8 +44,8 @@ void pqtun_privdrop_free(struct pqtun_privdrop *p);
  * no_new_privs already stops execve from gaining anything). */
 int pqtun_privdrop_apply(const struct pqtun_privdrop *p, char *err, size_t errlen);
 
-/* "CAP_NET_ADMIN,CAP_DAC_OVERRIDE" style list of caps into out ("none"
- * for an empty set). */
+/* "CAP_DAC_OVERRIDE,CAP_NET_ADMIN" style list of caps into out ("none"
+ * for an empty set; names that do not fit are left out whole). */
 void pqtun_privdrop_caps_str(uint64_t caps, char *out, size_t outlen);
 
 #endif
