@@ -9,7 +9,9 @@
 #     interface is re-created and configured as before, the relay notices
 #     by itself and the client upgrades again (ping through the new
 #     ephemeral peer); the same when wireguard-go is killed with SIGKILL
-#     and leaves a stale UAPI socket behind;
+#     and leaves a stale UAPI socket behind, and for a relay listening on
+#     the interface's own address (its socket serves again once the
+#     interface is back);
 #  B. the relay's state directory is full (16 KiB tmpfs, private mount
 #     namespace, filled up): a new exchange is refused with UNAVAILABLE and
 #     changes nothing (no new WireGuard peer, the client keeps its tunnel),
@@ -143,8 +145,7 @@ cp "$T/relay.state" "$T/relay.state.A"
 # and disappears with it; nsenter reaches it to fill and inspect it.
 netns_bg "$R" "$T/serve-B.log" unshare -m --propagation private sh -c \
 	'mount -t tmpfs -o size=16k,mode=0700 pqtunfull "$1" && cp "$2" "$1/relay.state" && shift 2 && exec "$@"' \
-	sh "$SD" "$T/relay.state.A" "$PQTUN" -v serve --interface "$WR" --state "$SD/relay.state" \
-	--listen 0.0.0.0:1337
+	sh "$SD" "$T/relay.state.A" "$PQTUN" -v serve --interface "$WR" --state "$SD/relay.state"
 RELAY_PID=$NETNS_LAST_PID
 netns_wait_port "$R" 10.64.0.1 1337 10 || fail "relay did not start on the tmpfs state dir"
 in_relay_fs() { nsenter -t "$RELAY_PID" -m -- "$@"; }
@@ -190,6 +191,20 @@ EPH4=$(client_pub)
 [ "$EPH4" != "$EPH3" ] || fail "no new ephemeral key"
 in_relay_fs grep -q "eph=$EPH4 " "$SD/relay.state" || fail "new ephemeral peer not recorded"
 ping_ok || fail "no ping after the upgrade with space freed"
+
+step "A': relay on its default address (the interface's): interface re-created"
+# Its listening socket stays bound to 10.64.0.1 while the address is gone
+# and serves again once the interface is back; no restart needed.
+netns_exec "$R" ip link del "$WR" || fail "cannot delete $WR"
+netns_wg_del "$R" "$WR"
+sleep 0.5
+netns_wg_add "$R" "$WR" 10.64.0.1/16
+relay_wg_config
+netns_wg "$C" set "$WC" private-key "$T/c.key" peer "$RPUB" preshared-key /dev/null
+ping_ok || fail "no ping with the normal key after the interface came back"
+OUT=$(netns_exec "$C" "$PQTUN" upgrade "$WC" 2>&1) || fail "upgrade through the re-created interface failed: $OUT"
+ping_ok || fail "no ping after the upgrade through the re-created interface"
+kill -0 "$RELAY_PID" 2>/dev/null || fail "relay exited"
 netns_kill "$RELAY_PID"
 # sanitizer builds: the relay must have survived the faults without reports
 if grep -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$T"/serve*.log; then
