@@ -10,7 +10,8 @@
 #     capability and a warning;
 #   - --no-drop keeps root (the escape hatch);
 #   - relay mode on wireguard-go as nobody: no capability, the UAPI helper is
-#     uid 0 without any capability and holds no inherited descriptor;
+#     uid 0 without any capability, under a seccomp filter, and holds no
+#     inherited descriptor;
 #     `pqtun upgrade` loads the ephemeral peer, ping through the tunnel, the
 #     state file is written by nobody, a restart (with the systemd unit's
 #     bounding set and no_new_privs) reconciles it and a forced upgrade
@@ -128,6 +129,7 @@ HPID=$(sed -n 's/.*UAPI socket opened by helper process \([0-9]*\).*/\1/p' "$T/s
 [ -n "$HPID" ] || fail "no UAPI helper reported"
 [ "$(field "$HPID" PPid)" = "$RELAY_PID" ] || fail "helper $HPID is not the relay's child"
 check_privs "$HPID" 0 0 "" $ZERO
+[ "$(field "$HPID" Seccomp)" = 2 ] || fail "UAPI helper has no seccomp filter (Seccomp: $(field "$HPID" Seccomp))"
 NFD=$(ls "/proc/$HPID/fd" | wc -l)
 [ "$NFD" -le 4 ] || fail "UAPI helper holds $NFD descriptors: $(ls -l "/proc/$HPID/fd")"
 [ "$(stat -c %U "$T/state/relay.state")" = nobody ] || fail "state file not written by nobody"

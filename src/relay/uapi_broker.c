@@ -6,13 +6,18 @@
 #include "relay/uapi_broker.h"
 
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -75,6 +80,54 @@ static int send_answer(int ch, int32_t answer, int fd)
 	return sendmsg(ch, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(answer) ? 0 : -1;
 }
 
+#if defined(__x86_64__)
+#define BROKER_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define BROKER_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef BROKER_AUDIT_ARCH
+#define BROKER_ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+/* Confine the broker (after no_new_privs) to what its loop does: AF_UNIX
+ * sockets, connect, setsockopt, recv/send on the channel, close, exit.
+ * Anything else kills it (the relay then sees its connections fail).
+ * 0 or -1. */
+static int broker_seccomp(void)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, BROKER_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		/* socket(AF_UNIX, ...) only (args[0]'s low word: both archs are little-endian) */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BROKER_ALLOW(__NR_connect),
+		BROKER_ALLOW(__NR_setsockopt),
+		BROKER_ALLOW(__NR_recvfrom),
+		BROKER_ALLOW(__NR_recvmsg),
+		BROKER_ALLOW(__NR_sendmsg),
+		BROKER_ALLOW(__NR_sendto),
+		BROKER_ALLOW(__NR_close),
+		BROKER_ALLOW(__NR_exit),
+		BROKER_ALLOW(__NR_exit_group),
+		BROKER_ALLOW(__NR_rt_sigreturn),
+		BROKER_ALLOW(__NR_restart_syscall),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	};
+	struct sock_fprog prog = { .len = (unsigned short)(sizeof(filter) / sizeof(filter[0])), .filter = filter };
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+#else
+static int broker_seccomp(void)
+{
+	return 0; /* no filter written for this architecture */
+}
+#endif
+
 /* The broker process: never returns. ch is its end of the channel. */
 static void __attribute__((noreturn)) broker_main(int ch, pid_t parent)
 {
@@ -93,6 +146,10 @@ static void __attribute__((noreturn)) broker_main(int ch, pid_t parent)
 	struct pqtun_privdrop none = { .change_ids = 0, .keep_caps = 0 };
 	if (pqtun_privdrop_apply(&none, err, sizeof(err)) != 0) {
 		fprintf(stderr, "pqtun serve: UAPI helper: %s\n", err);
+		_exit(1);
+	}
+	if (broker_seccomp() != 0) {
+		fprintf(stderr, "pqtun serve: UAPI helper: cannot install its seccomp filter: %s\n", strerror(errno));
 		_exit(1);
 	}
 	if (send_answer(ch, BROKER_READY, -1) != 0)

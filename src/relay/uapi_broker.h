@@ -6,7 +6,8 @@
  * which would let it read and write every file. Instead, before dropping,
  * the relay forks this broker: it stays uid 0 (the socket's owner) but
  * keeps no capabilities, sets no_new_privs, closes every inherited file
- * descriptor and does one thing: on request, connect to that one socket
+ * descriptor, confines itself with a seccomp filter (AF_UNIX sockets,
+ * connect, send/receive, close, exit) and does one thing: on request, connect to that one socket
  * path and pass the connected descriptor back (SCM_RIGHTS). The relay's
  * UAPI connections then go through it (pqtun_wg_uapi_set_connector). */
 #ifndef PQTUN_RELAY_UAPI_BROKER_H
