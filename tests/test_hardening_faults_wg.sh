@@ -26,6 +26,9 @@ set -u
 . "${PQTUN_SRC:-$(dirname "$0")/..}/tests/support/netns.sh"
 netns_require
 command -v nsenter >/dev/null 2>&1 || netns_skip "nsenter (util-linux) not installed"
+command -v unshare >/dev/null 2>&1 || netns_skip "unshare (util-linux) not installed"
+unshare -m sh -c 'mount -t tmpfs -o size=16k pqtunprobe /mnt' 2>/dev/null ||
+	netns_skip "cannot mount a tmpfs in a private mount namespace here"
 PQTUN=${PQTUN:?PQTUN must point to the pqtun binary}
 netns_setup
 umask 077
