@@ -9,6 +9,7 @@
 
 #include "crypto/fips202.h"
 #include "crypto/fips202x4.h"
+#include "crypto/mlkem/ct.h"
 #include "crypto/mlkem/ntt_avx2.h"
 #include "crypto/mlkem/poly.h"
 #include "crypto/mlkem/poly_avx2.h"
@@ -123,6 +124,129 @@ static void keygen_sample_avx2(mlkem_polyvec a[MLKEM_K], mlkem_polyvec *s, mlkem
 	pqtun_memzero(prf_in, sizeof(prf_in));
 }
 
+/* KeyGen's state while the scheduler runs: the sampled matrix and noise,
+ * and how much of ek (t_hat row by row, then rho) is ready for H. */
+struct keygen_run {
+	mlkem_polyvec *a, *s, *e;
+	mlkem_polyvec_cache *s_cache;
+	uint8_t *ek, *dk_pke;
+	unsigned int noise_done, row_entries_done[MLKEM_K], rows_encoded;
+	size_t ek_ready;
+};
+
+struct keygen_row {
+	struct keygen_run *run;
+	unsigned int row;
+};
+
+/* Encodes every row of t_hat = A s_hat + e_hat whose inputs are complete,
+ * in order (H reads ek front to back), with s_hat into dk_pke. */
+static void keygen_encode_ready_rows(struct keygen_run *run)
+{
+	mlkem_poly t;
+	if (run->noise_done < 2 * MLKEM_K)
+		return;
+	while (run->rows_encoded < MLKEM_K &&
+	       run->row_entries_done[run->rows_encoded] == MLKEM_K) {
+		unsigned int i = run->rows_encoded;
+		mlkem_basemul_acc_avx2(&t, &run->a[i], run->s, run->s_cache);
+		mlkem_poly_tomont(&t);
+		mlkem_poly_add(&t, &t, &run->e->v[i]);
+		mlkem_poly_reduce(&t);
+		mlkem_poly_tobytes_avx2(run->ek + i * MLKEM_POLYBYTES, &t);
+		mlkem_poly_tobytes_avx2(run->dk_pke + i * MLKEM_POLYBYTES, &run->s->v[i]);
+		run->rows_encoded++;
+		/* rho is in place already: after the last row ek is complete. */
+		run->ek_ready = run->rows_encoded == MLKEM_K ? MLKEM_EK_BYTES
+							    : run->rows_encoded * MLKEM_POLYBYTES;
+	}
+	pqtun_memzero(&t, sizeof(t));
+}
+
+/* on_done of a noise job: once all of s and e are there, NTT them. */
+static void keygen_noise_done(void *ctx, const mlkem_x4_job *job)
+{
+	struct keygen_run *run = ctx;
+	(void)job;
+	if (++run->noise_done < 2 * MLKEM_K)
+		return;
+	for (unsigned int i = 0; i < MLKEM_K; i++) {
+		mlkem_ntt_avx2(run->s->v[i].c);
+		mlkem_ntt_avx2(run->e->v[i].c);
+	}
+	mlkem_mulcache_avx2(run->s_cache, run->s);
+	keygen_encode_ready_rows(run);
+}
+
+/* on_done of a matrix entry. */
+static void keygen_entry_done(void *ctx, const mlkem_x4_job *job)
+{
+	struct keygen_row *row = ctx;
+	(void)job;
+	row->run->row_entries_done[row->row]++;
+	keygen_encode_ready_rows(row->run);
+}
+
+/* K-PKE.KeyGen plus h = H(ek) (FIPS 203 Alg. 13 and the hash of Alg. 16)
+ * in one scheduler run: the noise, then the matrix row by row, with H
+ * absorbing each row of ek as soon as it is encoded; H's last blocks,
+ * which only wait for the last row, finish on the scalar Keccak. */
+static void kpke_avx2_keygen_hash(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_DKPKE_BYTES],
+				  const uint8_t rho_sigma[2 * MLKEM_SYMBYTES],
+				  uint8_t h[MLKEM_SYMBYTES])
+{
+	mlkem_polyvec a[MLKEM_K], s, e;
+	mlkem_polyvec_cache s_cache;
+	mlkem_x4_job matrix[16], jobs[16 + 2 * MLKEM_K + 1];
+	uint8_t ext[16][MLKEM_SYMBYTES + 2];
+	uint8_t prf_in[2 * MLKEM_K][MLKEM_SYMBYTES + 1];
+	uint64_t h_lane[25];
+	const uint8_t *rho = rho_sigma, *sigma = rho_sigma + MLKEM_SYMBYTES;
+	struct keygen_run run = { .a = a, .s = &s, .e = &e, .s_cache = &s_cache, .ek = ek,
+				  .dk_pke = dk_pke };
+	struct keygen_row rows[MLKEM_K];
+	size_t n = 0;
+
+	/* rho becomes part of ek: public from here on. */
+	mlkem_declassify(rho, MLKEM_SYMBYTES);
+	memcpy(ek + MLKEM_POLYVECBYTES, rho, MLKEM_SYMBYTES);
+	matrix_jobs(matrix, ext, a, rho, 0);
+	/* Order: s and e (one block each), row 0 of A, H(ek), rows 1..3. */
+	for (unsigned int i = 0; i < 2 * MLKEM_K; i++) {
+		memcpy(prf_in[i], sigma, MLKEM_SYMBYTES);
+		prf_in[i][MLKEM_SYMBYTES] = (uint8_t)i;
+		jobs[n++] = (mlkem_x4_job){ .in = prf_in[i], .inlen = MLKEM_SYMBYTES + 1,
+					    .rate = SHAKE256_RATE, .ds = 0x1f,
+					    .kind = MLKEM_X4_NOISE,
+					    .poly = i < MLKEM_K ? &s.v[i] : &e.v[i - MLKEM_K],
+					    .on_done = keygen_noise_done, .ctx = &run };
+	}
+	size_t h_job = 0;
+	for (unsigned int i = 0; i < MLKEM_K; i++) {
+		rows[i] = (struct keygen_row){ .run = &run, .row = i };
+		for (unsigned int j = 0; j < MLKEM_K; j++) {
+			jobs[n] = matrix[MLKEM_K * i + j];
+			jobs[n].on_done = keygen_entry_done;
+			jobs[n++].ctx = &rows[i];
+		}
+		if (i == 0) {
+			h_job = n;
+			jobs[n++] = (mlkem_x4_job){ .in = ek, .inlen = MLKEM_EK_BYTES,
+						    .rate = SHA3_256_RATE, .ds = 0x06,
+						    .kind = MLKEM_X4_HASH32, .out = h,
+						    .avail = &run.ek_ready, .detach = h_lane };
+		}
+	}
+	mlkem_x4_run_jobs(jobs, n);
+	if (!jobs[h_job].finished)
+		mlkem_x4_finish_hash32(&jobs[h_job]);
+
+	pqtun_memzero(prf_in, sizeof(prf_in));
+	pqtun_memzero(&s, sizeof(s));
+	pqtun_memzero(&s_cache, sizeof(s_cache));
+	pqtun_memzero(&e, sizeof(e));
+}
+
 static void encaps_prepare_avx2(uint8_t h[MLKEM_SYMBYTES], mlkem_polyvec at[MLKEM_K],
 				const uint8_t ek[MLKEM_EK_BYTES])
 {
@@ -185,6 +309,7 @@ static inline void frombytes_avx2(mlkem_poly *r, const uint8_t a[MLKEM_POLYBYTES
 
 const mlkem_kpke_impl mlkem_kpke_avx2 = {
 	.keygen = kpke_avx2_keygen,
+	.keygen_hash = kpke_avx2_keygen_hash,
 	.encrypt = kpke_avx2_encrypt,
 	.encrypt_with_matrix = kpke_avx2_encrypt_with_matrix,
 	.decrypt = kpke_avx2_decrypt,

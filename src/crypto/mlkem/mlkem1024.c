@@ -72,10 +72,14 @@ static void keygen_internal(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk[MLKEM_DK_BYTE
 	memcpy(g_in, d, MLKEM_SYMBYTES);
 	g_in[MLKEM_SYMBYTES] = MLKEM_K;
 	sha3_512(rho_sigma, g_in, sizeof(g_in));
-	mlkem_kpke_select()->keygen(ek, dk, rho_sigma);
-
+	const mlkem_kpke_impl *impl = mlkem_kpke_select();
+	if (impl->keygen_hash) {
+		impl->keygen_hash(ek, dk, rho_sigma, dk + MLKEM_DK_H_OFFSET);
+	} else {
+		impl->keygen(ek, dk, rho_sigma);
+		sha3_256(dk + MLKEM_DK_H_OFFSET, ek, MLKEM_EK_BYTES);
+	}
 	memcpy(dk + MLKEM_DK_EK_OFFSET, ek, MLKEM_EK_BYTES);
-	sha3_256(dk + MLKEM_DK_H_OFFSET, ek, MLKEM_EK_BYTES);
 	ek_memo_store(ek, dk + MLKEM_DK_H_OFFSET);
 	memcpy(dk + MLKEM_DK_Z_OFFSET, z, MLKEM_SYMBYTES);
 	pqtun_memzero(g_in, sizeof(g_in));

@@ -60,16 +60,48 @@ static __attribute__((noinline)) void x4_noise_poly(mlkem_poly *restrict p,
 	mlkem_poly_cbd2(p, buf);
 }
 
+/* 1 if job j (absorbing, not yet padded) can absorb its next block now:
+ * a whole block, or its last (partial) block once all input is there. */
+static inline int x4_can_absorb(const mlkem_x4_job *j)
+{
+	size_t avail = j->avail ? *j->avail : j->inlen;
+	return avail == j->inlen || avail - j->off >= j->rate;
+}
+
+/* 1 if every job that is not detachable has finished. */
+static int x4_only_detachable_left(const mlkem_x4_job *jobs, size_t njobs, const int job_of[4],
+				   size_t next)
+{
+	for (size_t n = next; n < njobs; n++)
+		if (!jobs[n].detach)
+			return 0;
+	for (unsigned int l = 0; l < 4; l++)
+		if (job_of[l] >= 0 && !jobs[job_of[l]].detach)
+			return 0;
+	return 1;
+}
+
 void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 {
 	keccakx4_state st;
 	uint8_t out[4][192] __attribute__((aligned(32)));
+	uint64_t stalled_lane[25];
 	int job_of[4] = { -1, -1, -1, -1 }, squeezing[4] = { 0, 0, 0, 0 };
 	size_t next = 0;
 
 	memset(&st, 0, sizeof(st));
 	for (;;) {
-		int busy = 0;
+		int busy = 0, progress = 0, stalled = -1;
+		if (x4_only_detachable_left(jobs, njobs, job_of, next)) {
+			/* Hand the rest of each detachable job to the caller. */
+			for (unsigned int l = 0; l < 4; l++)
+				if (job_of[l] >= 0)
+					for (unsigned int i = 0; i < 25; i++)
+						jobs[job_of[l]].detach[i] = st.s[4 * i + l];
+			for (; next < njobs; next++)
+				memset(jobs[next].detach, 0, 25 * sizeof(uint64_t));
+			break;
+		}
 		for (unsigned int l = 0; l < 4; l++) {
 			if (job_of[l] < 0 && next < njobs) {
 				job_of[l] = (int)next++;
@@ -81,8 +113,19 @@ void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 				continue;
 			busy = 1;
 			mlkem_x4_job *j = &jobs[job_of[l]];
-			if (squeezing[l])
+			if (squeezing[l]) {
+				progress = 1;
 				continue;
+			}
+			if (!x4_can_absorb(j)) {
+				/* Keep this lane's state out of the permutation
+				 * (at most one streaming job runs at a time). */
+				stalled = (int)l;
+				for (unsigned int i = 0; i < 25; i++)
+					stalled_lane[i] = st.s[4 * i + l];
+				continue;
+			}
+			progress = 1;
 			size_t rem = j->inlen - j->off;
 			if (rem >= j->rate) {
 				x4_xor_lane(&st, l, j->in + j->off, j->rate);
@@ -97,9 +140,14 @@ void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 				squeezing[l] = 1;
 			}
 		}
-		if (!busy)
+		/* No lane can move: nothing would ever supply the waiting job's
+		 * input (a caller error); stop rather than spin. */
+		if (!busy || !progress)
 			break;
 		keccakx4_permute(&st);
+		if (stalled >= 0)
+			for (unsigned int i = 0; i < 25; i++)
+				st.s[4 * i + (unsigned int)stalled] = stalled_lane[i];
 		if (!(squeezing[0] | squeezing[1] | squeezing[2] | squeezing[3]))
 			continue;
 		x4_extract(&st, out);
@@ -116,10 +164,39 @@ void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 				j->ctr = mlkem_rej_uniform_avx2_block(j->coeffs, j->ctr, out[l]);
 				done = j->ctr >= MLKEM_N;
 			}
-			if (done)
+			if (done) {
 				job_of[l] = -1;
+				j->finished = 1;
+				if (j->on_done)
+					j->on_done(j->ctx, j);
+			}
 		}
 	}
 	pqtun_memzero(&st, sizeof(st));
 	pqtun_memzero(out, sizeof(out));
+	pqtun_memzero(stalled_lane, sizeof(stalled_lane));
+}
+
+void mlkem_x4_finish_hash32(mlkem_x4_job *j)
+{
+	uint64_t *s = j->detach;
+	while (j->inlen - j->off >= j->rate) {
+		for (unsigned int i = 0; i < j->rate / 8; i++) {
+			uint64_t v;
+			memcpy(&v, j->in + j->off + 8 * i, 8);
+			s[i] ^= v;
+		}
+		keccakf1600_permute(s);
+		j->off += j->rate;
+	}
+	size_t rem = j->inlen - j->off;
+	for (size_t b = 0; b < rem; b++)
+		s[b / 8] ^= (uint64_t)j->in[j->off + b] << (8 * (b % 8));
+	s[rem / 8] ^= (uint64_t)j->ds << (8 * (rem % 8));
+	s[j->rate / 8 - 1] ^= 0x80ULL << 56;
+	j->off = j->inlen;
+	keccakf1600_permute(s);
+	memcpy(j->out, s, 32); /* little-endian lanes */
+	j->finished = 1;
+	pqtun_memzero(s, 25 * sizeof(uint64_t));
 }
