@@ -16,6 +16,8 @@
 #     state file is written by nobody, a restart (with the systemd unit's
 #     bounding set and no_new_privs) reconciles it and a forced upgrade
 #     rewrites it;
+#   - the default state directory (/var/lib bind-mounted from the temp dir)
+#     is given to nobody, and given back after systemd-style chown -R root;
 #   - a --state directory nobody cannot write: exit 1 with a clear message.
 set -u
 . "${PQTUN_SRC:-$(dirname "$0")/..}/tests/support/netns.sh"
@@ -166,6 +168,37 @@ for i in $(seq 1 50); do grep -qF "$EPH2" "$T/state/relay.state" && break; sleep
 grep -qF "$EPH2" "$T/state/relay.state" || fail "state file not rewritten after the drop"
 grep -qiE "error|cannot" "$T/serve.log" && fail "relay logged errors: $(grep -iE 'error|cannot' "$T/serve.log")"
 check_privs "$RELAY_PID" "$NUID" "$NGID" "$NGROUPS" $ZERO
+netns_kill "$RELAY_PID"
+
+step "default state directory, handed back to root between runs (systemd without User=)"
+# $T/varlib is /var/lib for the relay (private mount namespace)
+mkdir -m 755 "$T/varlib"
+VARLIB_SERVE=(unshare -m --propagation private sh -c 'mount --bind "$0" /var/lib && exec "$@"' "$T/varlib"
+	"$PQTUN" -v serve --interface "$WR" --user nobody)
+SD=$T/varlib/pqtun
+netns_bg "$R" "$T/serve-varlib.log" "${VARLIB_SERVE[@]}"
+RELAY_PID=$NETNS_LAST_PID
+netns_wait_port "$R" 10.64.0.1 1337 10 || fail "relay with the default state did not start: $(cat "$T/serve-varlib.log")"
+check_privs "$RELAY_PID" "$NUID" "$NGID" "$NGROUPS" $ZERO
+[ "$(stat -c %U:%a "$SD")" = nobody:700 ] || fail "default state directory is $(stat -c %U:%a "$SD")"
+OUT=$(netns_exec "$C" "$PQTUN" upgrade --force "$WC" 2>&1) || fail "upgrade with the default state failed: $OUT"
+EPH3=$(netns_wg "$C" show "$WC" public-key)
+for i in $(seq 1 50); do grep -qF "$EPH3" "$SD/$WR.state" 2>/dev/null && break; sleep 0.1; done
+grep -qF "$EPH3" "$SD/$WR.state" || fail "default state file does not name the ephemeral peer"
+[ "$(stat -c %U "$SD/$WR.state")" = nobody ] || fail "default state file not written by nobody"
+netns_kill "$RELAY_PID"
+chown -R root:root "$SD" # what systemd does to a StateDirectory= on start without User=
+netns_bg "$R" "$T/serve-varlib2.log" "${VARLIB_SERVE[@]}"
+RELAY_PID=$NETNS_LAST_PID
+netns_wait_port "$R" 10.64.0.1 1337 10 || fail "relay did not restart on a root-owned state: $(cat "$T/serve-varlib2.log")"
+grep -q "restored 1 peer(s)" "$T/serve-varlib2.log" || fail "restart did not restore the default state"
+[ "$(stat -c %U "$SD")" = nobody ] && [ "$(stat -c %U "$SD/$WR.state")" = nobody ] ||
+	fail "state not given back to nobody: $(ls -la "$SD")"
+ping_ok "$C" || fail "no ping after restarting on the default state"
+OUT=$(netns_exec "$C" "$PQTUN" upgrade --force "$WC" 2>&1) || fail "upgrade after the restart failed: $OUT"
+EPH4=$(netns_wg "$C" show "$WC" public-key)
+for i in $(seq 1 50); do grep -qF "$EPH4" "$SD/$WR.state" && break; sleep 0.1; done
+grep -qF "$EPH4" "$SD/$WR.state" || fail "default state file not rewritten after the restart"
 netns_kill "$RELAY_PID"
 
 step "state directory nobody cannot write"

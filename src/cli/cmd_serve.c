@@ -186,11 +186,14 @@ static int parse_seconds_ms(const char *s, unsigned *ms)
 }
 
 /* Relay mode with the default state file: make /var/lib/pqtun (created if
- * missing) belong to the user we drop to, as systemd's StateDirectory=
- * does. A --state file's directory is the admin's to prepare. 0 or -1. */
-static int serve_prepare_state_dir(const struct pqtun_privdrop *drop, char *err, size_t errlen)
+ * missing) and ifname's state file in it belong to the user we drop to, as
+ * systemd's StateDirectory= does for User= (a unit without User= hands the
+ * directory, recursively, back to root on every start). A --state file's
+ * directory is the admin's to prepare. 0 or -1 with err. */
+static int serve_prepare_state_dir(const struct pqtun_privdrop *drop, const char *ifname, char *err, size_t errlen)
 {
 	struct stat st;
+	char file[sizeof(PQTUN_WG_RELAY_STATE_DIR) + 32];
 	if (mkdir(PQTUN_WG_RELAY_STATE_DIR, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", PQTUN_WG_RELAY_STATE_DIR, strerror(errno));
 		return -1;
@@ -199,8 +202,15 @@ static int serve_prepare_state_dir(const struct pqtun_privdrop *drop, char *err,
 		snprintf(err, errlen, "%s is not a directory", PQTUN_WG_RELAY_STATE_DIR);
 		return -1;
 	}
-	if ((st.st_uid != drop->uid || st.st_gid != drop->gid) &&
-	    chown(PQTUN_WG_RELAY_STATE_DIR, drop->uid, drop->gid) != 0) {
+	if (st.st_uid == drop->uid && st.st_gid == drop->gid)
+		return 0;
+	/* the file first: once the directory is the user's, root may not enter it */
+	snprintf(file, sizeof(file), "%s/%s.state", PQTUN_WG_RELAY_STATE_DIR, ifname);
+	if (lchown(file, drop->uid, drop->gid) != 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot give %s to uid %u: %s", file, (unsigned)drop->uid, strerror(errno));
+		return -1;
+	}
+	if (chown(PQTUN_WG_RELAY_STATE_DIR, drop->uid, drop->gid) != 0) {
 		snprintf(err, errlen, "cannot give %s to uid %u: %s", PQTUN_WG_RELAY_STATE_DIR, (unsigned)drop->uid,
 			 strerror(errno));
 		return -1;
@@ -429,13 +439,14 @@ int cmd_serve(int argc, char **argv)
 					    sizeof(default_user_err)) == 0)
 			drop_user = SERVE_DEFAULT_USER;
 	}
-	if (wgo.ifname && !wgo.state_path && drop.change_ids &&
-	    serve_prepare_state_dir(&drop, wgerr, sizeof(wgerr)) != 0) {
+	if (wgo.ifname && pqtun_wg_relay_create(&wgrelay, &wgo, wgerr, sizeof(wgerr)) != 0) {
 		pqtun_privdrop_free(&drop);
 		return cli_failure("serve", "%s", wgerr);
 	}
-
-	if (wgo.ifname && pqtun_wg_relay_create(&wgrelay, &wgo, wgerr, sizeof(wgerr)) != 0) {
+	/* (after create: the interface name is checked) */
+	if (wgrelay && !wgo.state_path && drop.change_ids &&
+	    serve_prepare_state_dir(&drop, wgo.ifname, wgerr, sizeof(wgerr)) != 0) {
+		pqtun_wg_relay_free(wgrelay);
 		pqtun_privdrop_free(&drop);
 		return cli_failure("serve", "%s", wgerr);
 	}
