@@ -134,7 +134,7 @@ if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
 	# next one (the undo entry for the interface, recorded before the
 	# interface is created) fails, so the interface is never created and the
 	# state file is removed again.
-	try "state dir full after the first write" "$tmp/fulldir" "cannot record state in $tmp/fulldir" \
+	try "state dir full after the first write" "$tmp/fulldir" "cannot record state in $tmp/fulldir: No space left on device" \
 		run_full 4
 	echo "$out" | grep -q "left in the state dir: filler $" || fail "state dir full after one write: files left: $out"
 else

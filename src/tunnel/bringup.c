@@ -496,10 +496,8 @@ int pqtun_tunnel_up(struct pqtun_tunconf *conf, const struct pqtun_up_options *o
 	char table[PQTUN_FW_TABLE_MAX], undo[128];
 	pqtun_fw_table_name(table, conf->iface);
 	snprintf(undo, sizeof(undo), "nft delete table inet %s", table);
-	if (pqtun_state_add_undo(&r.st, undo) < 0 || pqtun_state_save(&r.st) < 0) {
-		snprintf(err, errlen, "cannot record state in %s", pqtun_state_dir());
+	if (pqtun_state_record(&r.st, undo, err, errlen) < 0)
 		goto fail;
-	}
 	log_info("[#] nft: restricting %s to TCP %s:%u%s while negotiating", conf->iface, conf->gateway,
 		 conf->config_port, r.exit ? " and UDP to the exit relay" : "");
 	if (pqtun_fw_restrict(conf->iface, allow, (size_t)collect_allow(&r, allow), err, errlen) < 0)

@@ -25,12 +25,8 @@ int pqtun_net_do(struct pqtun_state *st, const char *undo, char *err, size_t err
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (undo) {
-		if (pqtun_state_add_undo(st, undo) < 0 || pqtun_state_save(st) < 0) {
-			snprintf(err, errlen, "cannot record state in %s", pqtun_state_dir());
-			return -1;
-		}
-	}
+	if (undo && pqtun_state_record(st, undo, err, errlen) < 0)
+		return -1;
 	log_info("[#] %s", line);
 	int rc = pqtun_runf(out, sizeof(out), "%s", line);
 	if (rc != 0) {
@@ -63,10 +59,8 @@ int pqtun_net_create_link(struct pqtun_state *st, const char *iface, const char 
 	}
 	if (!userspace) {
 		snprintf(st->implementation, sizeof(st->implementation), "kernel");
-		if (pqtun_state_save(st) < 0) {
-			snprintf(err, errlen, "cannot record state in %s", pqtun_state_dir());
+		if (pqtun_state_record(st, NULL, err, errlen) < 0)
 			return -1;
-		}
 		log_info("[#] ip link add %s type wireguard", iface);
 		if (pqtun_runf(out, sizeof(out), "ip link add %s type wireguard", iface) == 0)
 			return 0;
@@ -74,10 +68,8 @@ int pqtun_net_create_link(struct pqtun_state *st, const char *iface, const char 
 		userspace = "wireguard-go";
 	}
 	snprintf(st->implementation, sizeof(st->implementation), "%s", userspace);
-	if (pqtun_state_save(st) < 0) {
-		snprintf(err, errlen, "cannot record state in %s", pqtun_state_dir());
+	if (pqtun_state_record(st, NULL, err, errlen) < 0)
 		return -1;
-	}
 	if (!pqtun_have_program(userspace)) {
 		snprintf(err, errlen, "userspace WireGuard '%s' not found (install wireguard-go or set WG_QUICK_USERSPACE_IMPLEMENTATION)", userspace);
 		return -1;
@@ -225,10 +217,8 @@ static int set_dns(struct pqtun_state *st, const struct pqtun_tunconf *conf, cha
 					is_ip ? "nameserver" : "search", conf->dns[i]);
 	}
 	snprintf(undo, sizeof(undo), "resolvconf -d tun.%s -f", conf->iface);
-	if (pqtun_state_add_undo(st, undo) < 0 || pqtun_state_save(st) < 0) {
-		snprintf(err, errlen, "cannot record state");
+	if (pqtun_state_record(st, undo, err, errlen) < 0)
 		return -1;
-	}
 	char iface_arg[64], out[256];
 	snprintf(iface_arg, sizeof(iface_arg), "tun.%s", conf->iface);
 	char *argv[] = { (char *)"resolvconf", (char *)"-a", iface_arg, (char *)"-m", (char *)"0", (char *)"-x", NULL };

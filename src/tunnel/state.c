@@ -122,6 +122,21 @@ int pqtun_state_add_undo(struct pqtun_state *st, const char *cmdline)
 	return push(st->undo, &st->n_undo, PQTUN_STATE_MAX_UNDO, cmdline);
 }
 
+int pqtun_state_record(struct pqtun_state *st, const char *undo, char *err, size_t errlen)
+{
+	if (undo && pqtun_state_add_undo(st, undo) < 0) {
+		snprintf(err, errlen, "cannot record state: more than %d undo steps",
+			 PQTUN_STATE_MAX_UNDO);
+		return -1;
+	}
+	if (pqtun_state_save(st) < 0) {
+		snprintf(err, errlen, "cannot record state in %s: %s", pqtun_state_dir(),
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src);

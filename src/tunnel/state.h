@@ -70,6 +70,10 @@ int pqtun_state_load(struct pqtun_state *st, const char *iface);
 void pqtun_state_remove(const char *iface);
 /* Append an undo command line (copied). 0 or -1 (full/out of memory). */
 int pqtun_state_add_undo(struct pqtun_state *st, const char *cmdline);
+/* Append undo (if not NULL) and save st, so that a crash after the step it
+ * undoes can still be rolled back. 0, or -1 with a one-line reason in err
+ * ("cannot record state in DIR: <errno text>"). */
+int pqtun_state_record(struct pqtun_state *st, const char *undo, char *err, size_t errlen);
 /* Take the exclusive lock that serialises read-modify-write of iface's
  * state between `up`, `rekey` and its rotation process (blocks until
  * free). Returns a descriptor for pqtun_state_unlock, or -1. */
