@@ -1,6 +1,7 @@
 /* Fuzz target: the kernel WireGuard netlink reply parser
  * (wgnl_parse_get_msg), fed like the real receive path feeds it: a buffer
- * of netlink messages walked by libmnl's mnl_cb_run.
+ * of netlink messages checked by wgnl_check_lengths and walked by libmnl's
+ * mnl_cb_run (wgnl_run_reply).
  *
  * Input: byte 0 picks the message size for re-serialisation, the rest is
  * what the kernel would have sent. Whatever parses is rebuilt as set
@@ -46,22 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data + 1, n);
 
-	/* libmnl's mnl_nlmsg_ok compares (int)nlmsg_len, so a length of 2^31
-	 * or more passes and the parser reads past the buffer. The kernel never
-	 * sends that; such inputs are skipped here (see the hardening notes). */
-	for (size_t off = 0; off + NLMSG_HDRLEN <= n;) {
-		const struct nlmsghdr *h = (const struct nlmsghdr *)((const uint8_t *)buf + off);
-		if (h->nlmsg_len > n - off) {
-			free(buf);
-			return 0;
-		}
-		if (h->nlmsg_len < NLMSG_HDRLEN)
-			break;
-		off += NLMSG_ALIGN(h->nlmsg_len);
-	}
 	struct get_ctx g = { .dev = pqtun_wg_device_new("fuzz0") };
 	WGC_CHECK(g.dev != NULL);
-	int r = mnl_cb_run(buf, n, 0, 0, get_msg_cb, &g);
+	/* Through the same framing check as the receive path, so inputs with
+	 * lengths libmnl would mis-walk are exercised, not skipped. */
+	int r = wgnl_run_reply(buf, n, 0, 0, get_msg_cb, &g);
 	if (r >= 0 && g.rc == 0) {
 		for (size_t i = 0; i < g.dev->n_peers; i++) {
 			const struct pqtun_wg_peer *p = &g.dev->peers[i];
