@@ -17,9 +17,12 @@ typedef struct {
 	 * Writes ek (public) and dk_pke (secret). */
 	void (*keygen)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_DKPKE_BYTES],
 		       const uint8_t rho_sigma[2 * MLKEM_SYMBYTES]);
-	/* Optional (NULL if absent): keygen that also writes h = H(ek). */
+	/* Optional (NULL if absent): keygen that also writes h = H(ek) and
+	 * the transposed matrix at = A^T of ek (public), which Decaps with
+	 * this key needs again. */
 	void (*keygen_hash)(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_DKPKE_BYTES],
-			    const uint8_t rho_sigma[2 * MLKEM_SYMBYTES], uint8_t h[MLKEM_SYMBYTES]);
+			    const uint8_t rho_sigma[2 * MLKEM_SYMBYTES], uint8_t h[MLKEM_SYMBYTES],
+			    mlkem_polyvec at[MLKEM_K]);
 	/* K-PKE.Encrypt(ek, m, r); m and r secret, ek must satisfy §7.2. */
 	void (*encrypt)(uint8_t c[MLKEM_CT_BYTES], const uint8_t ek[MLKEM_EK_BYTES],
 			const uint8_t m[MLKEM_SYMBYTES], const uint8_t r[MLKEM_SYMBYTES]);

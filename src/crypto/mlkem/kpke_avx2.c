@@ -127,7 +127,7 @@ static void keygen_sample_avx2(mlkem_polyvec a[MLKEM_K], mlkem_polyvec *s, mlkem
 /* KeyGen's state while the scheduler runs: the sampled matrix and noise,
  * and how much of ek (t_hat row by row, then rho) is ready for H. */
 struct keygen_run {
-	mlkem_polyvec *a, *s, *e;
+	mlkem_polyvec *at, *s, *e;
 	mlkem_polyvec_cache *s_cache;
 	uint8_t *ek, *dk_pke;
 	unsigned int noise_done, row_entries_done[MLKEM_K], rows_encoded;
@@ -149,7 +149,10 @@ static void keygen_encode_ready_rows(struct keygen_run *run)
 	while (run->rows_encoded < MLKEM_K &&
 	       run->row_entries_done[run->rows_encoded] == MLKEM_K) {
 		unsigned int i = run->rows_encoded;
-		mlkem_basemul_acc_avx2(&t, &run->a[i], run->s, run->s_cache);
+		/* Row i of A is column i of A^T. */
+		const mlkem_poly *const row[MLKEM_K] = { &run->at[0].v[i], &run->at[1].v[i],
+							 &run->at[2].v[i], &run->at[3].v[i] };
+		mlkem_basemul_acc_polys_avx2(&t, row, run->s_cache);
 		mlkem_poly_tomont(&t);
 		mlkem_poly_add(&t, &t, &run->e->v[i]);
 		mlkem_poly_reduce(&t);
@@ -187,22 +190,22 @@ static void keygen_entry_done(void *ctx, const mlkem_x4_job *job)
 	keygen_encode_ready_rows(row->run);
 }
 
-/* K-PKE.KeyGen plus h = H(ek) (FIPS 203 Alg. 13 and the hash of Alg. 16)
- * in one scheduler run: the noise, then the matrix row by row, with H
+/* K-PKE.KeyGen plus h = H(ek) (FIPS 203 Alg. 13 and the hash of Alg. 16),
+ * leaving the matrix (public) in at as A^T, in one scheduler run: the noise, then the matrix row by row, with H
  * absorbing each row of ek as soon as it is encoded; H's last blocks,
  * which only wait for the last row, finish on the scalar Keccak. */
 static void kpke_avx2_keygen_hash(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLKEM_DKPKE_BYTES],
 				  const uint8_t rho_sigma[2 * MLKEM_SYMBYTES],
-				  uint8_t h[MLKEM_SYMBYTES])
+				  uint8_t h[MLKEM_SYMBYTES], mlkem_polyvec at[MLKEM_K])
 {
-	mlkem_polyvec a[MLKEM_K], s, e;
+	mlkem_polyvec s, e;
 	mlkem_polyvec_cache s_cache;
 	mlkem_x4_job matrix[16], jobs[16 + 2 * MLKEM_K + 1];
 	uint8_t ext[16][MLKEM_SYMBYTES + 2];
 	uint8_t prf_in[2 * MLKEM_K][MLKEM_SYMBYTES + 1];
 	uint64_t h_lane[25];
 	const uint8_t *rho = rho_sigma, *sigma = rho_sigma + MLKEM_SYMBYTES;
-	struct keygen_run run = { .a = a, .s = &s, .e = &e, .s_cache = &s_cache, .ek = ek,
+	struct keygen_run run = { .at = at, .s = &s, .e = &e, .s_cache = &s_cache, .ek = ek,
 				  .dk_pke = dk_pke };
 	struct keygen_row rows[MLKEM_K];
 	size_t n = 0;
@@ -210,7 +213,8 @@ static void kpke_avx2_keygen_hash(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLK
 	/* rho becomes part of ek: public from here on. */
 	mlkem_declassify(rho, MLKEM_SYMBYTES);
 	memcpy(ek + MLKEM_POLYVECBYTES, rho, MLKEM_SYMBYTES);
-	matrix_jobs(matrix, ext, a, rho, 0);
+	/* matrix[K * i + j] samples A^T[i][j] = A[j][i]. */
+	matrix_jobs(matrix, ext, at, rho, 1);
 	/* Order: s and e (one block each), row 0 of A, H(ek), rows 1..3. */
 	for (unsigned int i = 0; i < 2 * MLKEM_K; i++) {
 		memcpy(prf_in[i], sigma, MLKEM_SYMBYTES);
@@ -225,7 +229,7 @@ static void kpke_avx2_keygen_hash(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk_pke[MLK
 	for (unsigned int i = 0; i < MLKEM_K; i++) {
 		rows[i] = (struct keygen_row){ .run = &run, .row = i };
 		for (unsigned int j = 0; j < MLKEM_K; j++) {
-			jobs[n] = matrix[MLKEM_K * i + j];
+			jobs[n] = matrix[MLKEM_K * j + i]; /* A[i][j] */
 			jobs[n].on_done = keygen_entry_done;
 			jobs[n++].ctx = &rows[i];
 		}

@@ -32,24 +32,33 @@ int pqtun_mlkem1024_dk_valid(const uint8_t *dk, size_t dk_len)
 }
 
 /* The last (ek, H(ek)) pair this thread produced in keygen or hashed in
- * decaps. Both are public. Decaps compares the ek inside dk byte for byte
- * with ek_memo.ek: on a match H(ek) is known and the §7.3 hash check
- * compares it with dk's stored hash without hashing 1568 bytes again, so
- * the check's outcome is exactly that of FIPS 203 §7.3 on every call (the
- * memo is keyed by the key's bytes, not by its address). */
+ * decaps, and, when keygen made it, the transposed matrix A^T of that ek.
+ * All public. Decaps compares the ek inside dk byte for byte with
+ * ek_memo.ek: on a match H(ek) is known and the §7.3 hash check compares
+ * it with dk's stored hash without hashing 1568 bytes again, so the
+ * check's outcome is exactly that of FIPS 203 §7.3 on every call (the
+ * memo is keyed by the key's bytes, not by its address); and A^T, a
+ * function of ek's rho alone, need not be sampled again. This is the
+ * client's flow: keygen, then decaps with the same key in the same
+ * thread. */
 static _Thread_local struct {
 	uint8_t ek[MLKEM_EK_BYTES];
 	uint8_t h[MLKEM_SYMBYTES];
-	int set;
+	int set, at_set;
+	mlkem_polyvec at[MLKEM_K];
 } ek_memo;
 
-/* Remembers h = H(ek) for this thread (public data). */
-static void ek_memo_store(const uint8_t ek[MLKEM_EK_BYTES], const uint8_t h[MLKEM_SYMBYTES])
+/* Remembers h = H(ek) for this thread (public data); at_set says whether
+ * ek_memo.at now holds ek's A^T. */
+static void ek_memo_store(const uint8_t ek[MLKEM_EK_BYTES], const uint8_t h[MLKEM_SYMBYTES],
+			  int at_set)
 {
 	memcpy(ek_memo.ek, ek, MLKEM_EK_BYTES);
 	memcpy(ek_memo.h, h, MLKEM_SYMBYTES);
 	ek_memo.set = 1;
-	/* ek and H(ek) are public outputs, whatever secrets they came from. */
+	ek_memo.at_set = at_set;
+	/* ek, H(ek) and A^T are public outputs, whatever secrets they came
+	 * from. */
 	mlkem_declassify(&ek_memo, sizeof(ek_memo));
 }
 
@@ -73,14 +82,17 @@ static void keygen_internal(uint8_t ek[MLKEM_EK_BYTES], uint8_t dk[MLKEM_DK_BYTE
 	g_in[MLKEM_SYMBYTES] = MLKEM_K;
 	sha3_512(rho_sigma, g_in, sizeof(g_in));
 	const mlkem_kpke_impl *impl = mlkem_kpke_select();
+	/* The memo is about to change: invalid until stored again. */
+	ek_memo.set = 0;
+	ek_memo.at_set = 0;
 	if (impl->keygen_hash) {
-		impl->keygen_hash(ek, dk, rho_sigma, dk + MLKEM_DK_H_OFFSET);
+		impl->keygen_hash(ek, dk, rho_sigma, dk + MLKEM_DK_H_OFFSET, ek_memo.at);
 	} else {
 		impl->keygen(ek, dk, rho_sigma);
 		sha3_256(dk + MLKEM_DK_H_OFFSET, ek, MLKEM_EK_BYTES);
 	}
 	memcpy(dk + MLKEM_DK_EK_OFFSET, ek, MLKEM_EK_BYTES);
-	ek_memo_store(ek, dk + MLKEM_DK_H_OFFSET);
+	ek_memo_store(ek, dk + MLKEM_DK_H_OFFSET, impl->keygen_hash != NULL);
 	memcpy(dk + MLKEM_DK_Z_OFFSET, z, MLKEM_SYMBYTES);
 	pqtun_memzero(g_in, sizeof(g_in));
 	pqtun_memzero(rho_sigma, sizeof(rho_sigma));
@@ -196,10 +208,23 @@ int pqtun_mlkem1024_decaps(uint8_t k[PQTUN_MLKEM1024_SS_BYTES],
 	 * check's outcome is public (a malformed key is refused openly; the
 	 * matrix is then simply not used). */
 	const uint8_t *ek = dk + MLKEM_DK_EK_OFFSET;
+	const mlkem_polyvec *at_used = at;
 	int known = ek_memo_lookup(h, ek);
-	impl->decaps_prepare(known ? NULL : h, k_bar, at, ek, dk + MLKEM_DK_Z_OFFSET, c);
-	if (!known)
-		ek_memo_store(ek, h);
+	if (known && ek_memo.at_set) {
+		/* Only J(z || c) is left to compute. */
+		keccak_state js;
+		shake256_init(&js);
+		shake256_absorb(&js, dk + MLKEM_DK_Z_OFFSET, MLKEM_SYMBYTES);
+		shake256_absorb(&js, c, MLKEM_CT_BYTES);
+		shake256_finalize(&js);
+		keccak_squeeze(k_bar, MLKEM_SS_BYTES, &js);
+		keccak_wipe(&js);
+		at_used = ek_memo.at;
+	} else {
+		impl->decaps_prepare(known ? NULL : h, k_bar, at, ek, dk + MLKEM_DK_Z_OFFSET, c);
+		if (!known)
+			ek_memo_store(ek, h, 0);
+	}
 	int valid = pqtun_ct_equal(h, dk + MLKEM_DK_H_OFFSET, MLKEM_SYMBYTES);
 	mlkem_declassify(&valid, sizeof(valid));
 	if (!valid) {
@@ -207,7 +232,7 @@ int pqtun_mlkem1024_decaps(uint8_t k[PQTUN_MLKEM1024_SS_BYTES],
 		pqtun_memzero(k_bar, sizeof(k_bar));
 		return PQTUN_KEM_INVALID_KEY;
 	}
-	decaps_internal(impl, k, c, dk, k_bar, at);
+	decaps_internal(impl, k, c, dk, k_bar, at_used);
 	pqtun_memzero(k_bar, sizeof(k_bar));
 	pqtun_stack_scrub(MLKEM_STACK_SCRUB_BYTES);
 	return PQTUN_OK;

@@ -357,14 +357,13 @@ void mlkem_mulcache_avx2(mlkem_polyvec_cache *bc, const mlkem_polyvec *b)
 		}
 }
 
-void mlkem_basemul_acc_avx2(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b,
-			    const mlkem_polyvec_cache *bc)
+void mlkem_basemul_acc_polys_avx2(mlkem_poly *r, const mlkem_poly *const a[MLKEM_K],
+				  const mlkem_polyvec_cache *bc)
 {
-	(void)b; /* everything needed is in the cache */
 	for (int v = 0; v < 16; v++) {
 		__m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
 		for (int i = 0; i < MLKEM_K; i++) {
-			__m256i av = _mm256_load_si256((const __m256i *)&a->v[i].c[16 * v]);
+			__m256i av = _mm256_load_si256((const __m256i *)&a[i]->c[16 * v]);
 			__m256i bg = _mm256_load_si256((const __m256i *)&bc->v[i].c[16 * v]);
 			__m256i bs = _mm256_load_si256((const __m256i *)&bc->sw[i].c[16 * v]);
 			acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(av, bg));
@@ -374,4 +373,12 @@ void mlkem_basemul_acc_avx2(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_p
 		__m256i res = _mm256_blend_epi16(r0, _mm256_slli_epi32(r1, 16), 0xaa);
 		_mm256_store_si256((__m256i *)&r->c[16 * v], res);
 	}
+}
+
+void mlkem_basemul_acc_avx2(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b,
+			    const mlkem_polyvec_cache *bc)
+{
+	const mlkem_poly *const rows[MLKEM_K] = { &a->v[0], &a->v[1], &a->v[2], &a->v[3] };
+	(void)b; /* everything needed is in the cache */
+	mlkem_basemul_acc_polys_avx2(r, rows, bc);
 }

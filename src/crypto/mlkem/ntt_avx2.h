@@ -12,6 +12,9 @@ void mlkem_ntt_avx2(int16_t c[MLKEM_N]);
 void mlkem_invntt_avx2(int16_t c[MLKEM_N]);
 void mlkem_basemul_acc_avx2(mlkem_poly *r, const mlkem_polyvec *a, const mlkem_polyvec *b,
 			    const mlkem_polyvec_cache *bc);
+/* The same with the first operand given as K separate polynomials. */
+void mlkem_basemul_acc_polys_avx2(mlkem_poly *r, const mlkem_poly *const a[MLKEM_K],
+				  const mlkem_polyvec_cache *bc);
 void mlkem_mulcache_avx2(mlkem_polyvec_cache *bc, const mlkem_polyvec *b);
 
 #endif
