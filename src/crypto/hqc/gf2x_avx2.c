@@ -232,6 +232,26 @@ static VPCLMUL_TARGET void karatsuba_blocks(block *restrict r, const block *rest
 	}
 }
 
+/* out = prod mod X^N - 1, as hqc_gf2x_reduce (bit N + k folds onto bit k),
+ * four words at a time; prod has 2 * HQC_VEC_WORDS words. */
+static VPCLMUL_TARGET void reduce_blocks(uint64_t *out, const uint64_t *prod)
+{
+	const int shift = HQC_N % 64;
+	const uint64_t *high = prod + HQC_N / 64; /* word k of the part folded onto bit 0 */
+	const __m128i right = _mm_cvtsi32_si128(shift), left = _mm_cvtsi32_si128(64 - shift);
+	size_t i = 0;
+	for (; i + 4 <= HQC_VEC_WORDS; i += 4) {
+		const block lo = _mm256_loadu_si256((const block *)(prod + i));
+		const block h0 = _mm256_loadu_si256((const block *)(high + i));
+		const block h1 = _mm256_loadu_si256((const block *)(high + i + 1));
+		const block folded = _mm256_or_si256(_mm256_srl_epi64(h0, right), _mm256_sll_epi64(h1, left));
+		_mm256_storeu_si256((block *)(out + i), _mm256_xor_si256(lo, folded));
+	}
+	for (; i < HQC_VEC_WORDS; i++)
+		out[i] = prod[i] ^ (high[i] >> shift) ^ (high[i + 1] << (64 - shift));
+	out[HQC_VEC_WORDS - 1] &= (1ULL << shift) - 1;
+}
+
 VPCLMUL_TARGET void hqc_gf2x_mul_mod_vpclmul256_keep(uint64_t *out, const uint64_t *a, const uint64_t *b)
 {
 	/* Work area: product (2 * PAD_BLOCKS), padded a and b, scratch. */
@@ -245,5 +265,5 @@ VPCLMUL_TARGET void hqc_gf2x_mul_mod_vpclmul256_keep(uint64_t *out, const uint64
 	memset((uint64_t *)pa + HQC_VEC_WORDS, 0, (HQC_GF2X_PAD_WORDS - HQC_VEC_WORDS) * sizeof(uint64_t));
 	memset((uint64_t *)pb + HQC_VEC_WORDS, 0, (HQC_GF2X_PAD_WORDS - HQC_VEC_WORDS) * sizeof(uint64_t));
 	karatsuba_blocks(prod, pa, pb, PAD_BLOCKS, scratch);
-	hqc_gf2x_reduce(out, work); /* words >= 2 * HQC_VEC_WORDS of prod are 0 */
+	reduce_blocks(out, work); /* words >= 2 * HQC_VEC_WORDS of prod are 0 */
 }
