@@ -5,6 +5,7 @@
 #include "crypto/mlkem/rej_avx2.h"
 
 #include <immintrin.h>
+#include <string.h>
 
 /* For each 8-bit acceptance mask: the byte shuffle that moves the accepted
  * 16-bit lanes of a 128-bit half to its front, in order (generated). */
@@ -341,10 +342,18 @@ unsigned int mlkem_rej_uniform_avx2_block(int16_t r[MLKEM_N], unsigned int ctr,
 		_mm256_permute4x64_epi64(_mm256_permute2x128_si256(v3, v4, 0x21), 0xe9),
 		_mm256_permute4x64_epi64(_mm256_permute2x128_si256(v4, v5, 0x21), 0x94),
 	};
-	for (unsigned int k = 0; k < 7; k++) {
-		if (ctr + 16 > MLKEM_N)
-			return mlkem_rej_uniform(r, ctr, MLKEM_N, block + 24 * k, 168 - 24 * k);
-		ctr = rej_step(r, ctr, step[k]);
+	for (unsigned int k = 0; k < 7 && ctr < MLKEM_N; k++) {
+		if (ctr + 16 <= MLKEM_N) {
+			ctr = rej_step(r, ctr, step[k]);
+		} else {
+			/* Fewer than 16 places left: sample into a scratch
+			 * vector and keep the first ones that fit. */
+			int16_t tmp[16] __attribute__((aligned(16)));
+			unsigned int got = rej_step(tmp, 0, step[k]);
+			unsigned int take = got < MLKEM_N - ctr ? got : MLKEM_N - ctr;
+			memcpy(r + ctr, tmp, take * sizeof(int16_t));
+			ctr += take;
+		}
 	}
 	return ctr;
 }

@@ -106,6 +106,7 @@ void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 			if (job_of[l] < 0 && next < njobs) {
 				job_of[l] = (int)next++;
 				squeezing[l] = 0;
+#pragma GCC unroll 25
 				for (unsigned int i = 0; i < 25; i++)
 					st.s[4 * i + l] = 0;
 			}
@@ -121,6 +122,7 @@ void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 				/* Keep this lane's state out of the permutation
 				 * (at most one streaming job runs at a time). */
 				stalled = (int)l;
+#pragma GCC unroll 25
 				for (unsigned int i = 0; i < 25; i++)
 					stalled_lane[i] = st.s[4 * i + l];
 				continue;
@@ -146,6 +148,7 @@ void mlkem_x4_run_jobs(mlkem_x4_job *jobs, size_t njobs)
 			break;
 		keccakx4_permute(&st);
 		if (stalled >= 0)
+#pragma GCC unroll 25
 			for (unsigned int i = 0; i < 25; i++)
 				st.s[4 * i + (unsigned int)stalled] = stalled_lane[i];
 		if (!(squeezing[0] | squeezing[1] | squeezing[2] | squeezing[3]))
@@ -190,7 +193,12 @@ void mlkem_x4_finish_hash32(mlkem_x4_job *j)
 		j->off += j->rate;
 	}
 	size_t rem = j->inlen - j->off;
-	for (size_t b = 0; b < rem; b++)
+	for (size_t i = 0; i < rem / 8; i++) {
+		uint64_t v;
+		memcpy(&v, j->in + j->off + 8 * i, 8);
+		s[i] ^= v;
+	}
+	for (size_t b = rem & ~(size_t)7; b < rem; b++)
 		s[b / 8] ^= (uint64_t)j->in[j->off + b] << (8 * (b % 8));
 	s[rem / 8] ^= (uint64_t)j->ds << (8 * (rem % 8));
 	s[j->rate / 8 - 1] ^= 0x80ULL << 56;
