@@ -55,7 +55,12 @@ void hqc_sample_support(hqc_xof *xof, uint32_t *support, unsigned int weight)
 
 void hqc_support_from_bytes(uint32_t *support, const uint8_t *rnd, unsigned int weight)
 {
-	for (unsigned int i = 0; i < weight; i++) {
+	unsigned int i = 0;
+#ifdef PQTUN_HAVE_X86_64
+	if (pqtun_use_avx2())
+		i = hqc_support_candidates_avx2(support, rnd, weight, barrett_mul);
+#endif
+	for (; i < weight; i++) {
 		uint32_t r = (uint32_t)rnd[4 * i] | (uint32_t)rnd[4 * i + 1] << 8 |
 			     (uint32_t)rnd[4 * i + 2] << 16 | (uint32_t)rnd[4 * i + 3] << 24;
 		support[i] = i + reduce_mod_n_minus(r, i);

@@ -31,6 +31,15 @@ void hqc_support_from_bytes(uint32_t *support, const uint8_t *rnd, unsigned int 
  * vector. weight <= HQC_MAX_WEIGHT. */
 void hqc_sample_support(hqc_xof *xof, uint32_t *support, unsigned int weight);
 
+#ifdef PQTUN_HAVE_X86_64
+/* The candidate positions i + (r_i mod (N - i)) of the first whole groups
+ * of 8 (i < the returned count, a multiple of 8 not above weight), as in
+ * hqc_support_from_bytes before the duplicate rule; barrett holds
+ * floor(2^32 / (N - i)) for every i < weight. Constant time. */
+unsigned int hqc_support_candidates_avx2(uint32_t *support, const uint8_t *rnd,
+					 unsigned int weight, const uint32_t *barrett);
+#endif
+
 /* The duplicate rule above, in place on weight candidate positions
  * (position i >= i). Constant time. Picks the fastest implementation. */
 void hqc_support_dedup(uint32_t *support, unsigned int weight);
