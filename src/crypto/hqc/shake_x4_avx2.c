@@ -93,6 +93,40 @@ static size_t chain_steps(const hqc_shake_job *job)
 	return total;
 }
 
+/* XOR one RATE-byte block per instance (src[l] for instance l) into the
+ * state: four lanes of the four blocks at a time, transposed in registers
+ * (4 loads and 8 shuffles instead of 16 scalar loads and inserts), then
+ * the odd last lane. One vector store per state lane. */
+static void absorb_blocks(keccakx4_state *st, const uint8_t *const src[4])
+{
+	int i = 0;
+	for (; i + 4 <= RATE_LANES; i += 4) {
+		const __m256i r0 = _mm256_loadu_si256((const __m256i *)(src[0] + 8 * i));
+		const __m256i r1 = _mm256_loadu_si256((const __m256i *)(src[1] + 8 * i));
+		const __m256i r2 = _mm256_loadu_si256((const __m256i *)(src[2] + 8 * i));
+		const __m256i r3 = _mm256_loadu_si256((const __m256i *)(src[3] + 8 * i));
+		const __m256i t0 = _mm256_unpacklo_epi64(r0, r1); /* lanes i, i + 2 of 0 and 1 */
+		const __m256i t1 = _mm256_unpackhi_epi64(r0, r1); /* lanes i + 1, i + 3 */
+		const __m256i t2 = _mm256_unpacklo_epi64(r2, r3);
+		const __m256i t3 = _mm256_unpackhi_epi64(r2, r3);
+		const __m256i in[4] = {
+			_mm256_permute2x128_si256(t0, t2, 0x20), _mm256_permute2x128_si256(t1, t3, 0x20),
+			_mm256_permute2x128_si256(t0, t2, 0x31), _mm256_permute2x128_si256(t1, t3, 0x31),
+		};
+		for (int k = 0; k < 4; k++) {
+			__m256i *lane = (__m256i *)&st->s[4 * (i + k)];
+			_mm256_store_si256(lane, _mm256_xor_si256(_mm256_load_si256(lane), in[k]));
+		}
+	}
+	for (; i < RATE_LANES; i++) {
+		__m256i *lane = (__m256i *)&st->s[4 * i];
+		const __m256i in = _mm256_setr_epi64x(
+			(long long)load64_le(src[0] + 8 * i), (long long)load64_le(src[1] + 8 * i),
+			(long long)load64_le(src[2] + 8 * i), (long long)load64_le(src[3] + 8 * i));
+		_mm256_store_si256(lane, _mm256_xor_si256(_mm256_load_si256(lane), in));
+	}
+}
+
 void hqc_shake256_x4_avx2(const hqc_shake_job *jobs, unsigned int n)
 {
 	static const uint8_t zero_block[RATE];
@@ -130,15 +164,7 @@ void hqc_shake256_x4_avx2(const hqc_shake_job *jobs, unsigned int n)
 				src[l] = block[l];
 			}
 		}
-		/* One vector per lane: avoids writing the state with scalar
-		 * stores that the permutation would reload as vectors. */
-		for (int i = 0; i < RATE_LANES; i++) {
-			__m256i *lane = (__m256i *)&st.s[4 * i];
-			const __m256i in = _mm256_setr_epi64x(
-				(long long)load64_le(src[0] + 8 * i), (long long)load64_le(src[1] + 8 * i),
-				(long long)load64_le(src[2] + 8 * i), (long long)load64_le(src[3] + 8 * i));
-			_mm256_store_si256(lane, _mm256_xor_si256(_mm256_load_si256(lane), in));
-		}
+		absorb_blocks(&st, src);
 		keccakx4_permute(&st);
 		for (unsigned int l = 0; l < n; l++) {
 			struct lane *ln = &lanes[l];
