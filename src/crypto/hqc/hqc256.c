@@ -17,9 +17,6 @@ _Static_assert(HQC256_CIPHERTEXT_BYTES == HQC_CT_BYTES, "ct size");
 _Static_assert(HQC256_SHARED_SECRET_BYTES == HQC_SS_BYTES, "ss size");
 
 #define UV_BYTES (HQC_VEC_BYTES + HQC_N1N2_BYTES)
-/* Stack scrubbed after each operation: the deepest one (decapsulation's
- * re-encryption, AVX2 path) was measured at about 86 KiB. */
-#define HQC_STACK_SCRUB_BYTES (128u * 1024u)
 
 /* All ones if the n bytes of a and b are equal, else zero; time depends on
  * n only. */
@@ -54,7 +51,7 @@ static int keypair_internal(uint8_t *pk, uint8_t *sk, const uint8_t *rnd)
 int hqc256_keypair_derand(uint8_t *pk, uint8_t *sk, const uint8_t rnd[HQC256_KEYGEN_RANDOM_BYTES])
 {
 	int rc = keypair_internal(pk, sk, rnd);
-	pqtun_stack_scrub(HQC_STACK_SCRUB_BYTES);
+	pqtun_stack_scrub(HQC256_KEYPAIR_SCRUB_BYTES);
 	return rc;
 }
 
@@ -70,7 +67,7 @@ int hqc256_keypair(uint8_t *pk, uint8_t *sk)
 		rc = keypair_internal(pk, sk, rnd);
 	}
 	pqtun_memzero(rnd, sizeof(rnd));
-	pqtun_stack_scrub(HQC_STACK_SCRUB_BYTES);
+	pqtun_stack_scrub(HQC256_KEYPAIR_SCRUB_BYTES);
 	return rc;
 }
 
@@ -151,7 +148,7 @@ int hqc256_encaps_derand(uint8_t *ct, uint8_t *ss, const uint8_t *pk,
 	if (!pk_well_formed(pk))
 		return refuse_pk(ct, ss);
 	int rc = encaps_internal(ct, ss, pk, rnd);
-	pqtun_stack_scrub(HQC_STACK_SCRUB_BYTES);
+	pqtun_stack_scrub(HQC256_ENCAPS_SCRUB_BYTES);
 	return rc;
 }
 
@@ -169,7 +166,7 @@ int hqc256_encaps(uint8_t *ct, uint8_t *ss, const uint8_t *pk)
 		rc = encaps_internal(ct, ss, pk, rnd);
 	}
 	pqtun_memzero(rnd, sizeof(rnd));
-	pqtun_stack_scrub(HQC_STACK_SCRUB_BYTES);
+	pqtun_stack_scrub(HQC256_ENCAPS_SCRUB_BYTES);
 	return rc;
 }
 
@@ -218,7 +215,7 @@ static int decaps_internal(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
 int hqc256_decaps(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
 {
 	int rc = decaps_internal(ss, ct, sk);
-	pqtun_stack_scrub(HQC_STACK_SCRUB_BYTES);
+	pqtun_stack_scrub(HQC256_DECAPS_SCRUB_BYTES);
 	return rc;
 }
 

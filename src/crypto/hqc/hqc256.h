@@ -29,6 +29,14 @@
 #define HQC256_KEYGEN_RANDOM_BYTES 112 /* sk_seed (40) || sigma (32) || pk_seed (40) */
 #define HQC256_ENCAPS_RANDOM_BYTES 48  /* m (32) || salt (16) */
 
+/* Bytes of stack each operation clears below its frame before returning
+ * (pqtun_stack_scrub): more than the deepest the operation's callees go,
+ * on either implementation; tests/test_hqc_stack_scrub.c checks that no
+ * byte they leave lies below the cleared range. */
+#define HQC256_KEYPAIR_SCRUB_BYTES (80u * 1024u)  /* deepest measured: 59 KiB (AVX2) */
+#define HQC256_ENCAPS_SCRUB_BYTES (112u * 1024u) /* 82 KiB */
+#define HQC256_DECAPS_SCRUB_BYTES (128u * 1024u) /* 96 KiB */
+
 extern const pqtun_kem pqtun_kem_hqc256;
 
 /* Key pair from OS randomness. Returns PQTUN_OK or PQTUN_KEM_RANDOMNESS
