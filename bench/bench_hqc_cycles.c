@@ -11,6 +11,9 @@
 #include "crypto/fips202.h"
 #include "crypto/hqc/gf2x.h"
 #include "crypto/hqc/hqc256.h"
+#include "crypto/hqc/pke.h"
+#include "crypto/hqc/rm.h"
+#include "crypto/hqc/rs.h"
 #include "crypto/hqc/sample.h"
 #include "crypto/hqc/shake_x4.h"
 #include "util/cpu.h"
@@ -40,6 +43,8 @@ static uint8_t pk[HQC256_PUBLIC_KEY_BYTES], sk[HQC256_SECRET_KEY_BYTES];
 static uint8_t ct[HQC256_CIPHERTEXT_BYTES], ss[64], rnd[4 * HQC_MAX_WEIGHT];
 static uint32_t support[HQC_MAX_WEIGHT];
 static uint64_t keccak[25];
+static uint64_t cw[HQC_N1N2_WORDS];
+static uint8_t msg[HQC_K], rs_cw[HQC_N1];
 static uint64_t *samples;
 
 /* Prints min / p10 / median cycles of `stmt` over iters runs. */
@@ -91,6 +96,10 @@ int main(int argc, char **argv)
 	TIME("positions -> dense, weight 149", hqc_support_to_vec(vc, support, HQC_WR));
 	TIME("fixed weight 149 from bytes", hqc_fixed_weight_from_bytes(vc, rnd, HQC_WR));
 	TIME("SHAKE256 14469 B (ss)", shake256(ss, 64, ct, 14469));
+	TIME("code encode (RS + RM)", hqc_code_encode(cw, msg));
+	hqc_rs_encode(rs_cw, msg);
+	TIME("RM decode", hqc_rm_decode(rs_cw, cw));
+	TIME("RS decode", hqc_rs_decode(msg, rs_cw));
 	TIME("KEM keygen", hqc256_keypair(pk, sk));
 	TIME("KEM encaps", hqc256_encaps(ct, ss, pk));
 	TIME("KEM decaps", hqc256_decaps(ss, ct, sk));
