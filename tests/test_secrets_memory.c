@@ -169,7 +169,7 @@ static void take_snapshot(struct snapshot *s)
 		struct region *r = &s->regions[s->n];
 		r->start = a;
 		r->end = b;
-		snprintf(r->name, sizeof(r->name), "%s", name[0] ? name : "[anon]");
+		snprintf(r->name, sizeof(r->name), "%.95s", name[0] ? name : "[anon]");
 		s->off[s->n] = s->len;
 		size_t got = 0;
 		while (got < n) {

@@ -287,18 +287,25 @@ static inline unsigned int mlkem_rej_uniform(int16_t *r, unsigned int ctr, unsig
 }
 
 /* Element-wise r = a + b / a - b (r may be a or b: each coefficient is
- * read before it is written, so "ivdep" lets the loops vectorise without
- * run-time overlap checks). */
+ * read before it is written, so MLKEM_NO_OVERLAP_LOOP lets the loops
+ * vectorise without run-time overlap checks). */
+#if defined(__clang__)
+#define MLKEM_NO_OVERLAP_LOOP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define MLKEM_NO_OVERLAP_LOOP _Pragma("GCC ivdep")
+#else
+#define MLKEM_NO_OVERLAP_LOOP
+#endif
 static inline void mlkem_poly_add(mlkem_poly *r, const mlkem_poly *a, const mlkem_poly *b)
 {
-#pragma GCC ivdep
+	MLKEM_NO_OVERLAP_LOOP
 	for (unsigned int i = 0; i < MLKEM_N; i++)
 		r->c[i] = (int16_t)(a->c[i] + b->c[i]);
 }
 
 static inline void mlkem_poly_sub(mlkem_poly *r, const mlkem_poly *a, const mlkem_poly *b)
 {
-#pragma GCC ivdep
+	MLKEM_NO_OVERLAP_LOOP
 	for (unsigned int i = 0; i < MLKEM_N; i++)
 		r->c[i] = (int16_t)(a->c[i] - b->c[i]);
 }
@@ -306,7 +313,7 @@ static inline void mlkem_poly_sub(mlkem_poly *r, const mlkem_poly *a, const mlke
 /* Centred reduction of every coefficient (|input| < 2^15). */
 static inline void mlkem_poly_reduce(mlkem_poly *r)
 {
-#pragma GCC ivdep
+	MLKEM_NO_OVERLAP_LOOP
 	for (unsigned int i = 0; i < MLKEM_N; i++)
 		r->c[i] = mlkem_barrett_reduce(r->c[i]);
 }
@@ -314,7 +321,7 @@ static inline void mlkem_poly_reduce(mlkem_poly *r)
 /* Multiply by 2^16 (into Montgomery form): r = a * 2^32 * 2^-16. */
 static inline void mlkem_poly_tomont(mlkem_poly *r)
 {
-#pragma GCC ivdep
+	MLKEM_NO_OVERLAP_LOOP
 	for (unsigned int i = 0; i < MLKEM_N; i++)
 		r->c[i] = mlkem_fqmul(r->c[i], MLKEM_MONT2);
 }
