@@ -11,12 +11,7 @@ PQTUN=${PQTUN:?path of the pqtun binary}
 SRC=${PQTUN_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$SRC/tests/support/netns.sh"
 . "$SRC/tests/support/tunnel.sh"
-netns_require
-command -v nft >/dev/null || netns_skip "nft (nftables) not installed"
-netns_setup "pqk$$"
-P=$NETNS_PREFIX
-trap 'ip netns exec "$C" "$PQTUN" -q down "$CIF" >/dev/null 2>&1; netns_cleanup' EXIT
-tunnel_single_setup
+tunnel_test_begin "pqk$$" single
 tunnel_relay_silence "$R" on
 
 fail=0

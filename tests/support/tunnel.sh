@@ -172,3 +172,24 @@ Endpoint = 10.204.0.2:51821
 AllowedIPs = 0.0.0.0/0
 EOC
 }
+
+# tunnel_test_begin PREFIX single|multihop|none [PROGRAM...]: the common
+# start of a client-tunnel test: skip (77) without root, namespaces, nft or
+# one of PROGRAMs; namespaces named PREFIX*, removed on exit after a
+# `pqtun down` of the client; then the given topology's setup. Sets P.
+tunnel_test_begin() {
+	local prefix=$1 topology=$2 prog
+	shift 2
+	netns_require
+	command -v nft >/dev/null || netns_skip "nft (nftables) not installed"
+	for prog in "$@"; do
+		command -v "$prog" >/dev/null || netns_skip "$prog not installed"
+	done
+	netns_setup "$prefix"
+	P=$NETNS_PREFIX
+	trap 'ip netns exec "$C" "$PQTUN" -q down "$CIF" >/dev/null 2>&1; netns_cleanup' EXIT
+	case $topology in
+	single) tunnel_single_setup ;;
+	multihop) tunnel_multihop_setup ;;
+	esac
+}
